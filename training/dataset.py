@@ -1,0 +1,197 @@
+"""Procedural motion videos with captions from training/grammar.json.
+
+Each index gives the same sample (rng seeded by (seed, index)). Videos are float32
+[3, T, H, W] in [-1, 1]; shapes are rendered with 1-pixel antialiased edges.
+"""
+import json
+import math
+import os
+
+import numpy as np
+
+GRAMMAR_PATH = os.path.join(os.path.dirname(__file__), "grammar.json")
+
+
+def load_grammar(path=GRAMMAR_PATH):
+    with open(path) as f:
+        return json.load(f)
+
+
+def combo_key(obj, background):
+    return (obj["color"], obj["shape"], obj["motion"], obj["speed"], background)
+
+
+def caption(g, objs, background):
+    t = g["templates"]
+
+    def obj_text(o):
+        md = g["motions"][o["motion"]]
+        if md["kind"] == "none":
+            mt = md["phrase"]
+        else:
+            mt = t["motion"].format(phrase=md["phrase"], speed=g["speeds"][o["speed"]]["word"])
+        return t["object"].format(color=o["color"], shape=o["shape"], motion=mt)
+
+    if len(objs) == 1:
+        return t["one"].format(object=obj_text(objs[0]), background=background)
+    return t["two"].format(object=obj_text(objs[0]), object2=obj_text(objs[1]), background=background)
+
+
+def parse_caption(g, text):
+    """Inverse of caption(): the objects and background a grammar caption asks for."""
+    words = text.strip().lower().split()
+    bg = words[-2]
+    body = " ".join(words[:-4])  # drop "on a X background"
+    parts = body.split(" and a ")
+    objs = []
+    for i, p in enumerate(parts):
+        w = p.split()
+        if i == 0:
+            w = w[1:]  # leading "a"
+        color, shape, rest = w[0], w[1], " ".join(w[2:])
+        motion, speed = None, None
+        for name, md in g["motions"].items():
+            if md["kind"] == "none" and rest == md["phrase"]:
+                motion = name
+            for sp, sd in g["speeds"].items():
+                if md["kind"] != "none" and rest == f"{md['phrase']} {sd['word']}":
+                    motion, speed = name, sp
+        if motion is None or color not in g["colors"] or shape not in g["shapes"]:
+            raise ValueError(f"not a grammar caption: {text!r}")
+        objs.append({"color": color, "shape": shape, "motion": motion, "speed": speed})
+    if bg not in g["backgrounds"]:
+        raise ValueError(f"not a grammar caption: {text!r}")
+    return objs, bg
+
+
+def _trajectory(g, o, rng, T, H, W):
+    """Centres [T,2] (x,y) and half-sizes [T] for one object."""
+    md = g["motions"][o["motion"]]
+    r0, r1 = g["render"]["halfSize"]
+    f = np.arange(T, dtype=np.float64)
+    if md["kind"] == "scale":
+        lo, hi = g["render"]["scaleRange"][o["speed"]]
+        a, b = (lo, hi) if md["sign"] > 0 else (hi, lo)
+        size = a + (b - a) * f / (T - 1)
+        m = max(lo, hi) + 1
+        cx, cy = rng.uniform(m, W - m), rng.uniform(m, H - m)
+        return np.stack([np.full(T, cx), np.full(T, cy)], 1), size
+    r = rng.uniform(r0, r1)
+    size = np.full(T, r)
+    m = r + 1
+    if md["kind"] == "none":
+        cx, cy = rng.uniform(m, W - m), rng.uniform(m, H - m)
+        return np.stack([np.full(T, cx), np.full(T, cy)], 1), size
+    if md["kind"] == "translate":
+        v = g["speeds"][o["speed"]]["translate"]
+        dx, dy = md["dir"]
+        tx, ty = dx * v * (T - 1), dy * v * (T - 1)
+        x0 = rng.uniform(m - min(tx, 0), W - m - max(tx, 0))
+        y0 = rng.uniform(m - min(ty, 0), H - m - max(ty, 0))
+        return np.stack([x0 + dx * v * f, y0 + dy * v * f], 1), size
+    # bounce: the object falls onto a floor and rises again, |sin| profile
+    bd = g["speeds"][o["speed"]]["bounce"]
+    amp = bd["height"]
+    floor = rng.uniform(m + amp, H - m)
+    cx = rng.uniform(m, W - m)
+    phase = rng.uniform(0, math.pi)
+    y = floor - amp * np.abs(np.sin(phase + math.pi * bd["bounces"] * f / (T - 1)))
+    return np.stack([np.full(T, cx), y], 1), size
+
+
+def _coverage(shape, centers, sizes, H, W):
+    """Antialiased coverage [T,H,W] in [0,1]."""
+    ys, xs = np.mgrid[0:H, 0:W].astype(np.float64) + 0.5
+    dx = xs[None] - centers[:, 0, None, None]
+    dy = ys[None] - centers[:, 1, None, None]
+    r = sizes[:, None, None]
+    if shape == "circle":
+        sd = np.sqrt(dx * dx + dy * dy) - r
+    elif shape == "square":
+        s = r * 0.9
+        sd = np.maximum(np.abs(dx), np.abs(dy)) - s
+    else:
+        # triangle pointing up, circumradius 1.3 r, centred on its centroid
+        R = 1.3 * r
+        d1 = dy - R / 2  # bottom edge
+        n = (math.sqrt(3) / 2, -0.5)
+        d2 = n[0] * dx + n[1] * dy - R / 2
+        d3 = -n[0] * dx + n[1] * dy - R / 2
+        sd = np.maximum(np.maximum(d1, d2), d3)
+    return np.clip(0.5 - sd, 0.0, 1.0)
+
+
+def render(g, objs, background, rng):
+    v = g["video"]
+    T, H, W = v["frames"], v["height"], v["width"]
+    img = np.empty((T, H, W, 3), dtype=np.float64)
+    img[:] = np.array(g["backgrounds"][background], dtype=np.float64)
+    for o in objs:
+        centers, sizes = _trajectory(g, o, rng, T, H, W)
+        cov = _coverage(o["shape"], centers, sizes, H, W)[..., None]
+        img = img * (1 - cov) + cov * np.array(g["colors"][o["color"]], dtype=np.float64)
+    x = (img / 127.5 - 1.0).astype(np.float32)
+    return np.ascontiguousarray(x.transpose(3, 0, 1, 2))
+
+
+class MotionDataset:
+    def __init__(self, seed=0, grammar=None):
+        self.g = grammar or load_grammar()
+        self.seed = seed
+        self.heldout = {(h["color"], h["shape"], h["motion"], h["speed"], h["background"]) for h in self.g["heldout"]}
+
+    def _random_object(self, rng, exclude_color=None):
+        g = self.g
+        colors = [c for c in g["colors"] if c != exclude_color]
+        motions = list(g["motions"])
+        m = motions[rng.integers(len(motions))]
+        sp = None if g["motions"][m]["kind"] == "none" else list(g["speeds"])[rng.integers(len(g["speeds"]))]
+        return {"color": colors[rng.integers(len(colors))], "shape": g["shapes"][rng.integers(len(g["shapes"]))],
+                "motion": m, "speed": sp}
+
+    def spec(self, index):
+        """The objects and background of sample `index` (never a held-out combination)."""
+        g = self.g
+        rng = np.random.default_rng([self.seed, index])
+        bgs = list(g["backgrounds"])
+        while True:
+            bg = bgs[rng.integers(len(bgs))]
+            n = 2 if rng.random() < g["render"]["twoObjectProb"] else 1
+            objs = [self._random_object(rng)]
+            if n == 2:
+                objs.append(self._random_object(rng, exclude_color=objs[0]["color"]))
+            if any(g["colors"][o["color"]] == g["backgrounds"][bg] for o in objs):
+                continue
+            if any(combo_key(o, bg) in self.heldout for o in objs):
+                continue
+            return objs, bg, rng
+
+    def __getitem__(self, index):
+        objs, bg, rng = self.spec(index)
+        return render(self.g, objs, bg, rng), caption(self.g, objs, bg)
+
+
+class Tokenizer:
+    """Word-level tokenizer over the grammar's words; the same vocabulary goes into tokenizer.json."""
+
+    def __init__(self, g):
+        words = set()
+        t = g["templates"]
+        for s in [t["one"], t["two"], t["object"], t["motion"]]:
+            words.update(w for w in s.split() if not w.startswith("{"))
+        words.update(g["shapes"])
+        words.update(g["colors"])
+        words.update(g["backgrounds"])
+        for md in g["motions"].values():
+            words.update(md["phrase"].split())
+        for sd in g["speeds"].values():
+            words.add(sd["word"])
+        self.pad, self.unk = g["tokenizer"]["pad"], g["tokenizer"]["unk"]
+        self.vocab = [self.pad, self.unk] + sorted(words)
+        self.ids = {w: i for i, w in enumerate(self.vocab)}
+        self.max_length = g["tokenizer"]["maxLength"]
+
+    def encode(self, text):
+        ids = [self.ids.get(w, 1) for w in text.lower().split()][: self.max_length]
+        mask = [1] * len(ids) + [0] * (self.max_length - len(ids))
+        return ids + [0] * (self.max_length - len(ids)), mask

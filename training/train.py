@@ -1,0 +1,222 @@
+"""Trains the embedded text-to-video STDiT3 on procedural motion videos.
+
+Rectified flow as Open-Sora v1.2: x_t = (1 - t) x0 + t eps, target v = x0 - eps, the model gets
+t * 1000; captions dropped to the learned null caption (y_embedder.y_embedding) for guidance.
+Resumes from training/runs/<run>/ckpt.pt when it exists; appends to log.csv there.
+
+  /usr/bin/python3 training/train.py --run tiny --hours 1.5
+"""
+import argparse
+import copy
+import csv
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+from dataset import MotionDataset, Tokenizer  # noqa: E402
+from stdit3 import STDiT3  # noqa: E402
+from text_encoder import TextEncoder  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+PRESETS = {
+    # hidden, depth, heads, patch; caption_channels = text dim
+    "p244-h128": dict(hidden_size=128, depth=4, num_heads=4, patch_size=[2, 4, 4]),
+    "p244-h96": dict(hidden_size=96, depth=4, num_heads=4, patch_size=[2, 4, 4]),
+    "p144-h128": dict(hidden_size=128, depth=4, num_heads=4, patch_size=[1, 4, 4]),
+    "p188-h128": dict(hidden_size=128, depth=4, num_heads=4, patch_size=[1, 8, 8]),
+    "p288-h160": dict(hidden_size=160, depth=4, num_heads=4, patch_size=[2, 8, 8]),
+}
+
+
+def make_config(preset, g):
+    cfg = dict(PRESETS[preset])
+    cfg.update(mlp_ratio=4.0, in_channels=3, pred_sigma=False, caption_channels=64,
+               model_max_length=g["tokenizer"]["maxLength"], qk_norm=True, input_sq_size=512,
+               class_dropout_prob=0.1)
+    return cfg
+
+
+def sample_t(n, gen):
+    # half uniform, half logit-normal: plain RFLOW sampling visits all t evenly, while mid-range
+    # t carries most of the learning signal
+    u = torch.rand(n, generator=gen)
+    ln = torch.sigmoid(torch.randn(n, generator=gen))
+    pick = torch.rand(n, generator=gen) < 0.5
+    return torch.where(pick, u, ln).clamp(1e-4, 1 - 1e-4)
+
+
+class Trainer:
+    def __init__(self, args):
+        self.args = args
+        self.dir = os.path.join(HERE, "runs", args.run)
+        os.makedirs(self.dir, exist_ok=True)
+        self.ds = MotionDataset(seed=0)
+        self.tok = Tokenizer(self.ds.g)
+        ckpt_path = os.path.join(self.dir, "ckpt.pt")
+        ck = torch.load(ckpt_path, map_location="cpu") if os.path.exists(ckpt_path) else None
+        self.cfg = ck["config"] if ck else {
+            "model": make_config(args.preset, self.ds.g),
+            "text": dict(vocab_size=len(self.tok.vocab), max_length=self.tok.max_length, dim=64, layers=2, heads=4),
+            "train": dict(batch=args.batch, lr=args.lr, warmup=300, ema=0.998, fps=self.ds.g["video"]["fps"],
+                          preset=args.preset),
+        }
+        torch.manual_seed(1234)
+        self.model = STDiT3(**self.cfg["model"])
+        self.text = TextEncoder(**self.cfg["text"])
+        self.params = list(self.model.parameters()) + list(self.text.parameters())
+        self.opt = torch.optim.AdamW(self.params, lr=self.cfg["train"]["lr"], weight_decay=0.0, betas=(0.9, 0.99))
+        self.ema = {"model": copy.deepcopy(self.model.state_dict()), "text": copy.deepcopy(self.text.state_dict())}
+        self.step, self.wall, self.samples = 0, 0.0, 0
+        self.gen = torch.Generator().manual_seed(99)
+        if ck:
+            self.model.load_state_dict(ck["model"])
+            self.text.load_state_dict(ck["text"])
+            self.ema = ck["ema"]
+            if ck.get("opt"):
+                self.opt.load_state_dict(ck["opt"])
+            self.step, self.wall, self.samples = ck["step"], ck["wall"], ck["samples"]
+            self.gen.set_state(ck["gen"])
+            print(f"resumed {ckpt_path} at step {self.step}, {self.wall / 3600:.2f} h", flush=True)
+        n = sum(p.numel() for p in self.model.parameters())
+        nt = sum(p.numel() for p in self.text.parameters())
+        print(f"STDiT3 {n / 1e6:.2f}M params, text encoder {nt / 1e6:.3f}M, config {self.cfg}", flush=True)
+
+    def batch(self, b):
+        start = self.samples
+        vids, ids, masks = [], [], []
+        for i in range(b):
+            v, c = self.ds[start + i]
+            vids.append(v)
+            a, m = self.tok.encode(c)
+            ids.append(a)
+            masks.append(m)
+        return torch.from_numpy(np.stack(vids)), torch.tensor(ids), torch.tensor(masks)
+
+    def train_step(self):
+        tc = self.cfg["train"]
+        b = tc["batch"]
+        x0, ids, mask = self.batch(b)
+        y = self.text(ids, mask)  # [B, L, C]
+        drop = torch.rand(b, generator=self.gen) < self.cfg["model"]["class_dropout_prob"]
+        y = torch.where(drop[:, None, None], self.model.y_embedder.y_embedding[None].expand_as(y), y)
+        t = sample_t(b, self.gen)
+        eps = torch.randn(x0.shape, generator=self.gen)
+        tt = t.view(b, 1, 1, 1, 1)
+        xt = (1 - tt) * x0 + tt * eps
+        fps = torch.full((b,), float(tc["fps"]))
+        v = self.model(xt, t * 1000, y[:, None], mask, fps, x0.shape[3], x0.shape[4])
+        loss = torch.mean((v - (x0 - eps)) ** 2)
+        lr = tc["lr"] * min(1.0, (self.step + 1) / tc["warmup"])
+        for grp in self.opt.param_groups:
+            grp["lr"] = lr
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.opt.step()
+        with torch.no_grad():
+            d = tc["ema"]
+            for key, mod in (("model", self.model), ("text", self.text)):
+                for k, p in mod.state_dict().items():
+                    self.ema[key][k].mul_(d).add_(p, alpha=1 - d)
+        self.step += 1
+        self.samples += b
+        return loss.item(), lr
+
+    def save(self):
+        ck = {"config": self.cfg, "model": self.model.state_dict(), "text": self.text.state_dict(),
+              "ema": self.ema, "opt": self.opt.state_dict(), "step": self.step, "wall": self.wall,
+              "samples": self.samples, "gen": self.gen.get_state()}
+        tmp = os.path.join(self.dir, "ckpt.pt.tmp")
+        torch.save(ck, tmp)
+        os.replace(tmp, os.path.join(self.dir, "ckpt.pt"))
+        with open(os.path.join(self.dir, "config.json"), "w") as f:
+            json.dump(self.cfg, f, indent=1)
+
+    def run(self):
+        a = self.args
+        log_path = os.path.join(self.dir, "log.csv")
+        new = not os.path.exists(log_path)
+        logf = open(log_path, "a", newline="")
+        w = csv.writer(logf)
+        if new:
+            w.writerow(["step", "samples", "train_wall_s", "loss", "lr", "samples_per_s", "utc"])
+        t_last_ck = time.time()
+        acc, n_acc, t_int = 0.0, 0, time.time()
+        stop_at = time.time() + a.hours * 3600
+        while time.time() < stop_at and (a.max_steps <= 0 or self.step < a.max_steps):
+            t0 = time.time()
+            loss, lr = self.train_step()
+            self.wall += time.time() - t0
+            acc += loss
+            n_acc += 1
+            if self.step % a.log_every == 0:
+                sps = n_acc * self.cfg["train"]["batch"] / (time.time() - t_int)
+                w.writerow([self.step, self.samples, f"{self.wall:.1f}", f"{acc / n_acc:.5f}", f"{lr:.2e}",
+                            f"{sps:.2f}", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())])
+                logf.flush()
+                print(f"step {self.step} loss {acc / n_acc:.4f} {sps:.2f} samples/s wall {self.wall / 3600:.2f} h",
+                      flush=True)
+                acc, n_acc, t_int = 0.0, 0, time.time()
+            if time.time() - t_last_ck > a.ckpt_every:
+                self.save()
+                t_last_ck = time.time()
+        self.save()
+        logf.close()
+
+
+def bench(args):
+    ds = MotionDataset(seed=0)
+    tok = Tokenizer(ds.g)
+    for preset in args.bench.split(","):
+        cfg = make_config(preset, ds.g)
+        m = STDiT3(**cfg)
+        te = TextEncoder(len(tok.vocab), tok.max_length)
+        opt = torch.optim.AdamW(list(m.parameters()) + list(te.parameters()), lr=1e-4)
+        b = args.batch
+        vids = torch.from_numpy(np.stack([ds[i][0] for i in range(b)]))
+        enc = [tok.encode(ds[i][1]) for i in range(b)]
+        ids = torch.tensor([e[0] for e in enc])
+        mask = torch.tensor([e[1] for e in enc])
+        times = []
+        for it in range(4):
+            t0 = time.time()
+            y = te(ids, mask)
+            v = m(vids, torch.rand(b) * 1000, y[:, None], mask, torch.full((b,), 8.0), 32, 32)
+            loss = v.pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            times.append(time.time() - t0)
+        n = sum(p.numel() for p in m.parameters())
+        print(f"{preset}: {n / 1e6:.2f}M params, {b / np.median(times[1:]):.2f} samples/s", flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--run", default="tiny")
+    p.add_argument("--preset", default="p244-h128", choices=sorted(PRESETS))
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--hours", type=float, default=1.0, help="stop after this much wall time (this invocation)")
+    p.add_argument("--max-steps", type=int, default=0)
+    p.add_argument("--ckpt-every", type=float, default=300, help="seconds between checkpoints")
+    p.add_argument("--log-every", type=int, default=20)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--bench", default="", help="comma-separated presets: measure training samples/s and exit")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.bench:
+        bench(args)
+        return
+    Trainer(args).run()
+
+
+if __name__ == "__main__":
+    main()
