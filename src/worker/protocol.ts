@@ -1,0 +1,58 @@
+/**
+ * Messages between the page and the engine worker. Everything is structured-clone data; video
+ * buffers are transferred, not copied.
+ */
+import type { GenerateRequest, GenerateResult, StepEvent } from '../engine/api.ts';
+import type { FileProgress } from '../model/loader.ts';
+import type { BackendChoice } from '../store/settings.ts';
+
+/** What the page learns about the loaded model. */
+export interface ModelInfo {
+  name: string;
+  /** 'webgpu' | 'wasm' */
+  backend: string;
+  /** Adapter or runtime, in words. */
+  backendDescription: string;
+  /** Why the page is not on the backend it asked for (e.g. no WebGPU adapter). */
+  fallback?: string;
+  /** Words the text encoder knows; empty when the model takes no text. */
+  vocabulary: string[];
+  /** False for packages without a text encoder: the prompt then only seeds a fixed caption. */
+  takesText: boolean;
+  /** Codebooks saved in the package (besides fast/slow/100). */
+  codebooks: string[];
+  defaults: { steps: number; guidance: number; frames: number; height: number; width: number; fps: number };
+}
+
+export type ToWorker =
+  | { type: 'load'; modelUrl: string; backend: BackendChoice }
+  | { type: 'generate'; id: number; request: GenerateRequest }
+  | { type: 'cancel'; id: number };
+
+/** An error as the page shows it: `name` is the error class, `kind` what it means to a person. */
+export interface WorkerError {
+  name: string;
+  message: string;
+  kind: ErrorKind;
+}
+
+export type ErrorKind =
+  | 'no-webgpu'
+  | 'device-lost'
+  | 'out-of-memory'
+  | 'empty-prompt'
+  | 'unknown-words'
+  | 'cancelled'
+  | 'bad-package'
+  | 'network'
+  | 'invalid-request'
+  | 'internal';
+
+export type FromWorker =
+  | { type: 'file'; progress: FileProgress }
+  | { type: 'compile'; session: string; index: number; count: number; done: boolean }
+  | { type: 'ready'; info: ModelInfo }
+  | { type: 'load-error'; error: WorkerError }
+  | { type: 'step'; id: number; event: StepEvent }
+  | { type: 'done'; id: number; result: GenerateResult }
+  | { type: 'run-error'; id: number; error: WorkerError };
