@@ -156,3 +156,6 @@ export async function fetchJson(url: string, opts: Pick<FetchOptions, 'fetch' | 
     throw new PackageFetchError(url, `${url} is not valid JSON`);
   }
 }
+
+/** The package the studio opens unless `?model=` names another (relative to the app's base URL). */
+export const DEFAULT_MODEL_URL = 'models/shapes/';

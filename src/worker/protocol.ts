@@ -6,6 +6,12 @@ import type { GenerateRequest, GenerateResult, StepEvent } from '../engine/api.t
 import type { FileProgress } from '../model/loader.ts';
 import type { BackendChoice } from '../store/settings.ts';
 
+/** One codebook row: a distance below `threshold` gives cache rate `rate`. */
+export interface CodebookRow {
+  threshold: number;
+  rate: number;
+}
+
 /** What the page learns about the loaded model. */
 export interface ModelInfo {
   name: string;
@@ -19,8 +25,8 @@ export interface ModelInfo {
   vocabulary: string[];
   /** False for packages without a text encoder: the prompt then only seeds a fixed caption. */
   takesText: boolean;
-  /** Codebooks saved in the package (besides fast/slow/100). */
-  codebooks: string[];
+  /** Named codebooks (built-in and saved in the package), thresholds ascending. */
+  codebooks: Record<string, CodebookRow[]>;
   defaults: { steps: number; guidance: number; frames: number; height: number; width: number; fps: number };
 }
 
