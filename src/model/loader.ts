@@ -150,6 +150,10 @@ export async function fetchJson(url: string, opts: Pick<FetchOptions, 'fetch' | 
     throw new PackageFetchError(url, `could not reach ${url}: ${(e as Error).message}`);
   }
   if (!res.ok) throw new PackageFetchError(url, `could not load ${url}: HTTP ${res.status}`);
+  // Single-page servers answer unknown paths with index.html.
+  if ((res.headers.get('content-type') ?? '').includes('text/html')) {
+    throw new PackageFetchError(url, `there is no model package at ${url}`);
+  }
   try {
     return await res.json();
   } catch {

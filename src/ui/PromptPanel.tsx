@@ -46,7 +46,7 @@ export function PromptPanel() {
         id="prompt"
         value={settings.prompt}
         rows={3}
-        placeholder={vocabulary.length ? 'a red circle moving left on a black background' : 'any text (this model has no text encoder)'}
+        placeholder={info && !info.takesText ? 'any text (this model has no text encoder)' : 'a red circle moving left on a black background'}
         onChange={(e) => set({ prompt: e.target.value })}
         onKeyDown={onKey}
         aria-describedby="prompt-help"
@@ -88,7 +88,7 @@ export function PromptPanel() {
               onChange={(e) => Number.isInteger(Number(e.target.value)) && set({ seed: Number(e.target.value) })}
             />
             <button type="button" onClick={randomize} aria-label="Random seed" title="Random seed">
-              🎲
+              Random
             </button>
           </div>
         </div>

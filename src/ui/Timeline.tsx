@@ -9,6 +9,7 @@ const LEFT = 64;
 const RIGHT = 12;
 const LANES = { marks: [4, 26], distance: [40, 120], rate: [134, 184], ms: [198, 246] } as const;
 const H = 262;
+const NO_CODEBOOKS: Record<string, CodebookRow[]> = {};
 
 /** Codebook rows of a policy: a named one from the model, or the "t:r,..." form. */
 export function codebookRows(policy: PolicySpec, named: Record<string, CodebookRow[]>): CodebookRow[] {
@@ -29,7 +30,7 @@ function lane([top, bottom]: readonly [number, number], max: number) {
 export function Timeline() {
   const run = useStudio((s) => s.run);
   const current = useStudio((s) => s.current);
-  const named = useStudio((s) => s.model.info?.codebooks ?? {});
+  const named = useStudio((s) => s.model.info?.codebooks ?? NO_CODEBOOKS);
   const select = useStudio((s) => s.selectStep);
   const scrubStep = useStudio((s) => s.scrubStep);
   const [hover, setHover] = useState<StepRecord | null>(null);
