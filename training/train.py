@@ -60,7 +60,9 @@ class Trainer:
         self.ds = MotionDataset(seed=0)
         self.tok = Tokenizer(self.ds.g)
         ckpt_path = os.path.join(self.dir, "ckpt.pt")
-        ck = torch.load(ckpt_path, map_location="cpu") if os.path.exists(ckpt_path) else None
+        if not os.path.exists(ckpt_path) and os.path.exists(os.path.join(self.dir, "resume.pt")):
+            ckpt_path = os.path.join(self.dir, "resume.pt")  # the slim copy committed to the repo
+        ck = load_checkpoint(ckpt_path) if os.path.exists(ckpt_path) else None
         self.cfg = ck["config"] if ck else {
             "model": make_config(args.preset, self.ds.g),
             "text": dict(vocab_size=len(self.tok.vocab), max_length=self.tok.max_length, dim=64, layers=2, heads=4),
@@ -171,6 +173,32 @@ class Trainer:
         logf.close()
 
 
+def load_checkpoint(path):
+    ck = torch.load(path, map_location="cpu")
+    opt = ck.get("opt")
+    if opt:
+        for st in opt["state"].values():
+            for k, v in st.items():
+                if torch.is_tensor(v) and v.dtype == torch.bfloat16:
+                    st[k] = v.float()
+    return ck
+
+
+def write_slim(run):
+    """resume.pt: the checkpoint with Adam's moments stored as bfloat16 (about 2/3 of the size),
+    small enough to commit; training resumes from it when ckpt.pt is absent."""
+    d = os.path.join(HERE, "runs", run)
+    ck = torch.load(os.path.join(d, "ckpt.pt"), map_location="cpu")
+    for st in ck["opt"]["state"].values():
+        for k, v in st.items():
+            if torch.is_tensor(v) and v.is_floating_point() and v.dim() > 0:
+                st[k] = v.bfloat16()
+    tmp = os.path.join(d, "resume.pt.tmp")
+    torch.save(ck, tmp)
+    os.replace(tmp, os.path.join(d, "resume.pt"))
+    print(f"wrote {os.path.join(d, 'resume.pt')} at step {ck['step']} ({os.path.getsize(os.path.join(d, 'resume.pt')) / 1e6:.1f} MB)")
+
+
 def bench(args):
     ds = MotionDataset(seed=0)
     tok = Tokenizer(ds.g)
@@ -210,8 +238,12 @@ def main():
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--bench", default="", help="comma-separated presets: measure training samples/s and exit")
+    p.add_argument("--write-resume", action="store_true", help="write the slim resume.pt from ckpt.pt and exit")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    if args.write_resume:
+        write_slim(args.run)
+        return
     if args.bench:
         bench(args)
         return
