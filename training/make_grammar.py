@@ -15,8 +15,9 @@ G = {
     },
     "backgrounds": {"black": [0, 0, 0], "gray": [128, 128, 128], "white": [255, 255, 255], "navy": [0, 0, 100]},
     # kind: translate (velocity direction, unit vector in image coords, y down), bounce, scale, none.
-    # speeds: nominal px/frame of the centroid (translate, bounce: mean |vy|) or of the object's
-    # half-size (scale); the evaluator classifies a measured speed as the nearer class (log scale).
+    # speeds: translate = centroid px/frame; bounce = humps and height (mean |vy| = 2*bounces*height/15);
+    # growing/shrinking use render.scaleRange (half-size from..to). The evaluator classifies a
+    # measured speed as the nearer of the nominal values (log scale).
     "motions": {
         "static": {"phrase": "standing still", "kind": "none"},
         "left": {"phrase": "moving left", "kind": "translate", "dir": [-1, 0]},
@@ -32,8 +33,8 @@ G = {
         "shrinking": {"phrase": "shrinking", "kind": "scale", "sign": -1},
     },
     "speeds": {
-        "slow": {"word": "slowly", "translate": 0.5, "bounce": {"bounces": 1, "height": 8}, "scale": 0.17},
-        "fast": {"word": "quickly", "translate": 1.2, "bounce": {"bounces": 2, "height": 11}, "scale": 0.37},
+        "slow": {"word": "slowly", "translate": 0.5, "bounce": {"bounces": 1, "height": 8}},
+        "fast": {"word": "quickly", "translate": 1.2, "bounce": {"bounces": 2, "height": 11}},
     },
     "render": {"halfSize": [4.0, 5.5], "scaleRange": {"slow": [3.5, 6.0], "fast": [2.5, 8.0]},
                "twoObjectProb": 0.25},

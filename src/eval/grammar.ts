@@ -17,7 +17,6 @@ export interface SpeedDef {
   word: string;
   translate: number;
   bounce: { bounces: number; height: number };
-  scale: number;
 }
 
 export interface Grammar {
