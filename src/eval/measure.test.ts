@@ -1,54 +1,11 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { VideoFrames } from '../engine/api.ts';
 import { GrammarError, parseGrammar, parsePrompt } from './grammar.ts';
 import { MeasureError, measureObjects } from './measure.ts';
 import { aggregate, scoreVideo } from './score.ts';
+import { render } from './synthetic.ts';
 
 const g = parseGrammar(JSON.parse(fs.readFileSync('training/grammar.json', 'utf8')));
-const T = 16;
-const S = 32;
-
-interface Obj {
-  shape: string;
-  rgb: [number, number, number];
-  /** centre and half-size per frame */
-  at: (t: number) => { x: number; y: number; r: number };
-}
-
-/** A small rasteriser of the trainer's shapes (antialiased by 4x4 supersampling). */
-function render(bg: [number, number, number], objs: Obj[]): VideoFrames {
-  const rgb = new Float32Array(T * S * S * 3);
-  for (let t = 0; t < T; t++) {
-    for (let y = 0; y < S; y++) {
-      for (let x = 0; x < S; x++) {
-        const px = bg.map((c) => c / 255);
-        for (const o of objs) {
-          const { x: cx, y: cy, r } = o.at(t);
-          let cov = 0;
-          for (let sy = 0; sy < 4; sy++) {
-            for (let sx = 0; sx < 4; sx++) {
-              const dx = x + (sx + 0.5) / 4 - cx;
-              const dy = y + (sy + 0.5) / 4 - cy;
-              let inside: boolean;
-              if (o.shape === 'circle') inside = dx * dx + dy * dy <= r * r;
-              else if (o.shape === 'square') inside = Math.max(Math.abs(dx), Math.abs(dy)) <= 0.9 * r;
-              else {
-                const R = 1.3 * r;
-                inside = dy <= R / 2 && (Math.sqrt(3) / 2) * dx - dy / 2 <= R / 2 && -(Math.sqrt(3) / 2) * dx - dy / 2 <= R / 2;
-              }
-              if (inside) cov += 1 / 16;
-            }
-          }
-          for (let c = 0; c < 3; c++) px[c] = px[c]! * (1 - cov) + cov * (o.rgb[c]! / 255);
-        }
-        rgb.set(px, ((t * S + y) * S + x) * 3);
-      }
-    }
-  }
-  return { frames: T, height: S, width: S, fps: 8, rgb };
-}
-
 const still = (x: number, y: number, r = 5) => () => ({ x, y, r });
 const moving = (x0: number, y0: number, vx: number, vy: number, r = 5) => (t: number) => ({ x: x0 + vx * t, y: y0 + vy * t, r });
 
