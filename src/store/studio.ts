@@ -170,6 +170,9 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
         case 'file': {
           const m = get().model;
           set({ model: { ...m, files: { ...m.files, [msg.progress.path]: msg.progress } } });
+          if (msg.progress.stage === 'refetching' && msg.progress.note) {
+            notify('info', `${msg.progress.path}: ${msg.progress.note}.`, 'Model file fetched again');
+          }
           return;
         }
         case 'compile': {

@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { ComparePanel } from './ComparePanel.tsx';
 import { useStudio } from './context.ts';
 import { HistoryPanel } from './HistoryPanel.tsx';
-import { ModelStatus } from './ModelStatus.tsx';
+import { ModelBadge, ModelStatus } from './ModelStatus.tsx';
 import { Notices } from './Notices.tsx';
 import { PromptPanel } from './PromptPanel.tsx';
 import { ResultPanel } from './ResultPanel.tsx';
@@ -11,7 +11,6 @@ import { Timeline } from './Timeline.tsx';
 
 export function App() {
   const cancel = useStudio((s) => s.cancel);
-  const ready = useStudio((s) => s.model.status === 'ready');
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') cancel();
@@ -30,7 +29,7 @@ export function App() {
       <main className="layout">
         <aside className="side">
           <PromptPanel />
-          {!ready && <ModelStatus />}
+          <ModelStatus />
         </aside>
         <div className="main">
           <Notices />
@@ -49,7 +48,7 @@ export function App() {
 
 function ModelStatusBadge() {
   const status = useStudio((s) => s.model.status);
-  if (status === 'ready') return <ModelStatus />;
+  if (status === 'ready') return <ModelBadge />;
   return (
     <div className="model-ready" role="status">
       <span className="muted">{status === 'error' ? 'model failed to load' : 'loading model…'}</span>

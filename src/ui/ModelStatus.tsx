@@ -4,49 +4,63 @@ function mb(n: number): string {
   return (n / 1e6).toFixed(n < 1e7 ? 2 : 1);
 }
 
-/** Loading progress of the model: download/verify per file, then compile per session. */
+/** The loaded model and backend, for the top bar. */
+export function ModelBadge() {
+  const info = useStudio((s) => s.model.info);
+  if (!info) return null;
+  return (
+    <div className="model-ready" data-testid="model-ready" role="status">
+      <strong>{info.name}</strong>
+      <span className={`badge ${info.backend}`} data-testid="backend" title={info.backendDescription}>
+        {info.backend === 'webgpu' ? 'WebGPU' : info.backend === 'wasm' ? 'WASM (CPU)' : info.backend}
+      </span>
+      <span className="muted">
+        {info.defaults.frames}×{info.defaults.height}×{info.defaults.width} @ {info.defaults.fps} fps
+      </span>
+    </div>
+  );
+}
+
+/** Loading progress of the model: download/verify per file, then compile per session. Folds away once ready. */
 export function ModelStatus() {
   const model = useStudio((s) => s.model);
   const reload = useStudio((s) => s.loadModel);
   const files = Object.values(model.files);
   const sessions = Object.entries(model.compile).sort((a, b) => a[1].index - b[1].index);
-  if (model.status === 'ready' && model.info) {
-    const i = model.info;
+  const list = (
+    <ul className="progress-list">
+      {files.map((f) => (
+        <li key={f.path}>
+          <span className="mono">{f.path}</span>
+          <progress max={f.total || 1} value={f.loaded} aria-label={`Download of ${f.path}`} />
+          <span className="muted">
+            {f.stage === 'cached' ? 'cached ✓' : f.stage === 'ready' ? 'verified ✓' : `${f.stage} ${mb(f.loaded)}/${mb(f.total)} MB`}
+          </span>
+          {f.note && <span className="warn">{f.note}</span>}
+        </li>
+      ))}
+      {sessions.map(([name, c]) => (
+        <li key={name}>
+          <span className="mono">{name}</span>
+          <progress max={1} value={c.done ? 1 : undefined} aria-label={`Compile of ${name}`} />
+          <span className="muted">{c.done ? 'compiled ✓' : 'compiling…'}</span>
+        </li>
+      ))}
+      {files.length === 0 && model.status === 'loading' && <li className="muted">Reading the package manifest…</li>}
+    </ul>
+  );
+  if (model.status === 'ready') {
     return (
-      <div className="model-ready" data-testid="model-ready" role="status">
-        <strong>{i.name}</strong>
-        <span className={`badge ${i.backend}`} data-testid="backend">
-          {i.backend === 'webgpu' ? 'WebGPU' : i.backend === 'wasm' ? 'WASM (CPU)' : i.backend}
-        </span>
-        <span className="muted" title={i.backendDescription}>
-          {i.defaults.frames}×{i.defaults.height}×{i.defaults.width} @ {i.defaults.fps} fps
-        </span>
-      </div>
+      <details className="panel model-status" data-testid="model-files">
+        <summary>Model files ({files.length} verified, {sessions.length} sessions)</summary>
+        {list}
+      </details>
     );
   }
   return (
     <section className="panel model-status" aria-label="Model loading" data-testid="model-status" aria-busy={model.status === 'loading'}>
       <h2>{model.status === 'error' ? 'Model failed to load' : 'Loading the model'}</h2>
-      <ul className="progress-list">
-        {files.map((f) => (
-          <li key={f.path}>
-            <span className="mono">{f.path}</span>
-            <progress max={f.total || 1} value={f.loaded} aria-label={`Download of ${f.path}`} />
-            <span className="muted">
-              {f.stage === 'cached' ? 'cached ✓' : f.stage === 'ready' ? 'verified ✓' : `${f.stage} ${mb(f.loaded)}/${mb(f.total)} MB`}
-            </span>
-            {f.note && <span className="warn">{f.note}</span>}
-          </li>
-        ))}
-        {sessions.map(([name, c]) => (
-          <li key={name}>
-            <span className="mono">{name}</span>
-            <progress max={1} value={c.done ? 1 : undefined} aria-label={`Compile of ${name}`} />
-            <span className="muted">{c.done ? 'compiled ✓' : 'compiling…'}</span>
-          </li>
-        ))}
-        {files.length === 0 && model.status === 'loading' && <li className="muted">Reading the package manifest…</li>}
-      </ul>
+      {list}
       {model.status === 'error' && (
         <button type="button" onClick={reload}>
           Try again
