@@ -58,6 +58,8 @@ export async function executeCase(env: OpsUnderTest, c: KernelCase): Promise<Cas
         return await tensor(env.ops.guidance(input(c.dims, c.seed, 2), c.channels, c.scale));
       case 'concat0':
         return await tensor(env.ops.concat0(c.parts.map((dims, i) => input(dims, c.seed + i))));
+      default:
+        throw new Error(`unknown kernel case ${JSON.stringify(c satisfies never)}`);
     }
   } finally {
     for (const t of made) env.release(t);
