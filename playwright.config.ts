@@ -1,17 +1,7 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/browser/chromium.ts';
 
 const PORT = 4173;
-
-/** Headless Chromium with WebGPU (SwiftShader on machines without a GPU); see the developers' guide. */
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--no-sandbox',
-];
 
 export default defineConfig({
   testDir: 'e2e',
@@ -30,7 +20,7 @@ export default defineConfig({
     viewport: { width: 1366, height: 900 },
     acceptDownloads: true,
     screenshot: 'only-on-failure',
-    launchOptions: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] },
   },
   webServer: {
     command: `npx vite preview --port ${PORT} --strictPort`,

@@ -1,5 +1,6 @@
 /** Failures a person can meet, each with a message they understand. */
 import { expect, test } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/browser/chromium.ts';
 import { failOnErrors, REF_MODEL, shot, studioUrl, waitForModel } from './helpers.ts';
 
 test('a damaged cached model file is fetched again, never used', async ({ page }) => {
@@ -37,10 +38,8 @@ test('a missing model package says so', async ({ page }) => {
 
 test.describe('without WebGPU', () => {
   test.use({
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: ['--disable-background-networking', '--disable-component-update', '--no-first-run', '--no-sandbox', '--disable-features=WebGPU'],
-    },
+    // Without --enable-unsafe-webgpu headless Chromium on Linux offers no adapter.
+    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu') },
   });
 
   test('asking for WebGPU falls back to WASM and says so', async ({ page }) => {

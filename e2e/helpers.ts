@@ -50,11 +50,11 @@ export async function fillSettings(
   page: Page,
   s: { prompt?: string; steps?: number; policy?: string; codebook?: string; moreg?: boolean },
 ): Promise<void> {
-  if (s.prompt !== undefined) await page.getByLabel('Prompt').fill(s.prompt);
-  if (s.steps !== undefined) await page.getByLabel('Steps').fill(String(s.steps));
-  if (s.policy !== undefined) await page.getByLabel('Policy').selectOption(s.policy);
+  if (s.prompt !== undefined) await page.getByLabel('Prompt', { exact: true }).fill(s.prompt);
+  if (s.steps !== undefined) await page.getByLabel('Steps', { exact: true }).fill(String(s.steps));
+  if (s.policy !== undefined) await page.getByLabel('Policy', { exact: true }).selectOption(s.policy);
   if (s.codebook !== undefined) {
-    await page.getByLabel('Codebook').selectOption('__custom');
+    await page.getByLabel('Codebook', { exact: true }).selectOption('__custom');
     await page.getByLabel('Thresholds (distance:rate, …)').fill(s.codebook);
   }
   if (s.moreg !== undefined) await page.getByLabel('MoReg (more compute for more motion)').setChecked(s.moreg);

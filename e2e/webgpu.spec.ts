@@ -33,7 +33,7 @@ test('a GPU device lost mid-run is reported, recovered from, and finished videos
   await waitForRun(page, 4);
   await expect(page.getByTestId('history-item')).toHaveCount(1);
 
-  await page.getByLabel('Steps').fill('12');
+  await page.getByLabel('Steps', { exact: true }).fill('12');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('scrubber-count')).toHaveAttribute('data-count', '1', { timeout: 120_000 });
   await page.evaluate(() => (window as unknown as { studioDebug: { loseDevice(): void } }).studioDebug.loseDevice());
@@ -42,7 +42,7 @@ test('a GPU device lost mid-run is reported, recovered from, and finished videos
   await shot(page, '11-device-lost');
   await expect(page.getByTestId('history-item')).toHaveCount(1);
   await waitForModel(page);
-  await page.getByLabel('Steps').fill('3');
+  await page.getByLabel('Steps', { exact: true }).fill('3');
   await page.getByRole('button', { name: 'Generate' }).click();
   await waitForRun(page, 3);
   await expect(page.getByTestId('history-item')).toHaveCount(2);

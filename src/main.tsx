@@ -31,6 +31,9 @@ const store = createStudio({
 });
 void store.getState().init(location.search);
 
+// Lets tests and curious people exercise the device-loss recovery for real.
+(window as unknown as { studioDebug: object }).studioDebug = { loseDevice: () => link.post({ type: 'lose-device' }) };
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <StudioContext.Provider value={store}>

@@ -76,7 +76,7 @@ export function PromptPanel() {
       )}
 
       <div className="row">
-        <div className="field">
+        <div className="field wide">
           <label htmlFor="seed">Seed</label>
           <div className="inline">
             <input

@@ -33,7 +33,9 @@ export interface ModelInfo {
 export type ToWorker =
   | { type: 'load'; modelUrl: string; backend: BackendChoice }
   | { type: 'generate'; id: number; request: GenerateRequest }
-  | { type: 'cancel'; id: number };
+  | { type: 'cancel'; id: number }
+  /** Destroys the GPU device, as a driver reset would (tests of the recovery path). */
+  | { type: 'lose-device' };
 
 /** An error as the page shows it: `name` is the error class, `kind` what it means to a person. */
 export interface WorkerError {
