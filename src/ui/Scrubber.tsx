@@ -30,7 +30,7 @@ export function Scrubber() {
         <VideoCanvas video={preview} frame={frame} label={`Prediction at step ${step}, frame ${frame + 1}`} testId="scrub-preview" />
         <div className="scrub-side">
           <div className="big-number" data-testid="scrubber-count" data-count={arrived} aria-live="polite">
-            {arrived}/{total} steps
+            {run ? `${arrived}/${total} steps` : 'no run yet'}
           </div>
           {run?.status === 'running' && <progress max={total || 1} value={arrived} aria-label="Generation progress" />}
           {record && (
