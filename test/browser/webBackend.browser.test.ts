@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomData } from '../../src/kernels/testData.ts';
-import type { BackendInfo, ChainResult } from './backendPage.ts';
+import type { BackendInfo, ChainResult } from './backendChain.ts';
 import { launchChromium, type ChromiumSession } from './chromium.ts';
 import { serveFixtures } from './fixtures.ts';
 import { affineGraph, affineReference, type Affine } from './tinyGraph.ts';
@@ -24,6 +24,7 @@ let browser: ChromiumSession;
 interface Page {
   backendInfo(prefer: string): Promise<BackendInfo>;
   runAffineChain(prefer: string, x: number[], n: number, k: number): Promise<ChainResult>;
+  runAffineChainInWorker(prefer: string, x: number[], n: number, k: number): Promise<ChainResult>;
 }
 
 beforeAll(async () => {
@@ -79,8 +80,13 @@ describe('createWebBackend in headless Chromium', () => {
     expect(info.wasmThreads).toBeGreaterThanOrEqual(1);
   });
 
-  it.each(['webgpu', 'wasm'])('%s: session -> kernel -> session chain matches the reference', async (prefer) => {
-    const r = await call('runAffineChain', prefer, Array.from(x), N, K);
+  it.each([
+    ['webgpu', 'runAffineChain'],
+    ['wasm', 'runAffineChain'],
+    ['webgpu', 'runAffineChainInWorker'],
+    ['wasm', 'runAffineChainInWorker'],
+  ] as const)('%s: session -> kernel -> session chain matches the reference (%s)', async (prefer, where) => {
+    const r = await call(where, prefer, Array.from(x), N, K);
     const want = expected();
     expect(r.backend.kind, browser.log.join('\n')).toBe(prefer);
     expect(new Set(r.locations)).toEqual(new Set([prefer === 'webgpu' ? 'gpu' : 'cpu']));

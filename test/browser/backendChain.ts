@@ -1,0 +1,79 @@
+/**
+ * Backend checks that run in a page or a Web Worker alike: create the backend as the app does
+ * and chain sessions and kernels with tensors staying where the backend keeps them.
+ */
+import type { DeviceTensor } from '../../src/engine/backend.ts';
+import { createWebBackend, type WebBackend } from '../../src/engine/webBackend.ts';
+import type { BackendPreference } from '../../src/engine/adapterChoice.ts';
+import { FIXTURE_PREFIX } from './fixtures.ts';
+
+export interface BackendInfo {
+  kind: string;
+  description: string;
+  reason: string;
+  fallback: string | null;
+  adapter: string | null;
+  wasmThreads: number;
+}
+
+function info(b: WebBackend): BackendInfo {
+  return {
+    kind: b.kind,
+    description: b.description,
+    reason: b.decision.reason,
+    fallback: b.decision.fallback ?? null,
+    adapter: b.adapter ? `${b.adapter.vendor} ${b.adapter.architecture}`.trim() : null,
+    wasmThreads: b.wasmThreads,
+  };
+}
+
+async function fixture(name: string): Promise<Uint8Array> {
+  const res = await fetch(`${FIXTURE_PREFIX}${encodeURIComponent(name)}`);
+  if (!res.ok) throw new Error(`fixture ${name}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+export async function backendInfo(prefer: BackendPreference): Promise<BackendInfo> {
+  const b = await createWebBackend({ prefer });
+  try {
+    return info(b);
+  } finally {
+    await b.dispose();
+  }
+}
+
+export interface ChainResult {
+  backend: BackendInfo;
+  locations: string[];
+  /** y2 = affine2(affine1(x) + affine1(x)), read back once at the end. */
+  y2: number[];
+  /** l1Sums(y1, 2*y1) computed where the tensors live. */
+  sums: { diff: number; ref: number };
+}
+
+/** affine1 -> add (kernel) -> affine2, nothing downloaded in between. */
+export async function runAffineChain(prefer: BackendPreference, x: number[], n: number, k: number): Promise<ChainResult> {
+  const b = await createWebBackend({ prefer });
+  const made: DeviceTensor[] = [];
+  try {
+    const s1 = await b.createSession(await fixture('affine1.onnx'), 'affine1');
+    const s2 = await b.createSession(await fixture('affine2.onnx'), 'affine2');
+    const xt = b.upload(Float32Array.from(x), [n, k]);
+    made.push(xt);
+    const { y: y1 } = (await s1.run({ x: xt })) as { y: DeviceTensor };
+    made.push(y1);
+    const doubled = b.ops.add(y1, y1);
+    made.push(doubled);
+    const { y: y2 } = (await s2.run({ x: doubled })) as { y: DeviceTensor };
+    made.push(y2);
+    const sums = await b.ops.l1Sums(y1, doubled);
+    const host = await b.download(y2);
+    await s1.release();
+    await s2.release();
+    return { backend: info(b), locations: made.map((t) => t.location), y2: Array.from(host), sums };
+  } finally {
+    for (const t of made) b.release(t);
+    await b.dispose();
+  }
+}
+
