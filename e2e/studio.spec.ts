@@ -41,7 +41,8 @@ test('generate, watch, compare, export and keep the history (WASM)', async ({ pa
   await expect(page).toHaveURL(/steps=8/);
   await expect(page).toHaveURL(/codebook=100%3A3/);
   await recordScrubberCounts(page);
-  await page.getByRole('button', { name: 'Generate' }).click();
+  // Keyboard: Ctrl+Enter in the prompt generates.
+  await page.getByLabel('Prompt', { exact: true }).press('Control+Enter');
   await expect.poll(async () => Number(await page.getByTestId('scrubber-count').getAttribute('data-count')), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
   await shot(page, '03-generating');
   await waitForRun(page, STEPS);
