@@ -51,7 +51,7 @@ async function openDb(): Promise<IDBDatabase> {
   return request(r);
 }
 
-function memoryHistory(): HistoryStore {
+export function memoryHistory(): HistoryStore {
   const map = new Map<string, HistoryEntry>();
   return {
     persistent: false,
