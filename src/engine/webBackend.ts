@@ -4,7 +4,9 @@
  * provider with the TypeScript kernel twins. Works in a window and in a Web Worker.
  */
 import * as ort from 'onnxruntime-web/webgpu';
-// The webgpu bundle inlines its JS loader; only the wasm binary is fetched, from where Vite put it.
+// ORT's emscripten loader and binary as separate files. The bundle inlines the loader, but its
+// wasm threads start workers from the loader's own URL, which in a Vite build is the app chunk.
+import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { cpuTensorOps, hostTensor } from '../kernels/cpuOps.ts';
 import { createGpuTensorOps, type GpuTensorOps } from '../kernels/gpuOps.ts';
@@ -74,7 +76,7 @@ let ortConfigured = false;
 function configureOrt(): number {
   const threads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)) : 1;
   if (!ortConfigured) {
-    ort.env.wasm.wasmPaths = { wasm: ortWasmUrl };
+    ort.env.wasm.wasmPaths = { mjs: ortMjsUrl, wasm: ortWasmUrl };
     // Without cross-origin isolation there is no SharedArrayBuffer, hence no wasm threads.
     ort.env.wasm.numThreads = threads;
     ort.env.wasm.proxy = false;

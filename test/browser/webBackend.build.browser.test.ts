@@ -2,6 +2,7 @@
  * The web backend from a production build (`vite build` + `vite preview`), as the app ships:
  * ORT's wasm binary and the WGSL sources must come out of the bundle, in a page and a worker.
  */
+import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomData } from '../../src/kernels/testData.ts';
 import type { ChainResult } from './backendChain.ts';
@@ -43,6 +44,8 @@ describe('web backend from vite build + vite preview', () => {
       [where, prefer, Array.from(x)] as const,
     );
     expect(r.backend.kind, browser.log.join('\n')).toBe(prefer);
+    // vite preview sends COOP/COEP, so ORT gets SharedArrayBuffer and wasm threads.
+    if (availableParallelism() > 1) expect(r.backend.wasmThreads).toBeGreaterThan(1);
     const y1 = affineReference(a, x, N);
     const want = affineReference(a, y1.map((v) => 2 * v), N);
     const scale = Math.max(...want.map(Math.abs));
