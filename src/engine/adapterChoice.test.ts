@@ -28,6 +28,14 @@ describe('decideBackend', () => {
     expect(decideBackend('wasm', nvidia)).toEqual({ kind: 'wasm', reason: 'WASM backend requested' });
   });
 
+  it('auto does not trust a nameless compatibility-only adapter', () => {
+    const gl = summarizeAdapter({ vendor: '', architecture: '', device: '', description: '' }, false, true);
+    expect(decideBackend('auto', gl).kind).toBe('wasm');
+    expect(decideBackend('webgpu', gl).kind).toBe('webgpu');
+    const named = summarizeAdapter({ vendor: 'qualcomm', architecture: 'adreno' }, false, true);
+    expect(decideBackend('auto', named).kind).toBe('webgpu');
+  });
+
   it('falls back to WASM with the reason when there is no adapter', () => {
     const d = decideBackend('webgpu', 'navigator.gpu is missing');
     expect(d.kind).toBe('wasm');

@@ -14,6 +14,8 @@ export interface AdapterSummary {
   description: string;
   /** The adapter says it is a fallback (software) adapter, or its name is a known software rasteriser. */
   software: boolean;
+  /** Only WebGPU's compatibility feature level (e.g. Chromium's OpenGL ES path). */
+  compatibilityOnly: boolean;
 }
 
 export interface BackendDecision {
@@ -26,13 +28,17 @@ export interface BackendDecision {
 
 const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render|warp/i;
 
-export function summarizeAdapter(info: Partial<GPUAdapterInfo> | undefined, isFallbackAdapter: boolean): AdapterSummary {
+export function summarizeAdapter(
+  info: Partial<GPUAdapterInfo> | undefined,
+  isFallbackAdapter: boolean,
+  compatibilityOnly = false,
+): AdapterSummary {
   const vendor = info?.vendor ?? '';
   const architecture = info?.architecture ?? '';
   const device = info?.device ?? '';
   const description = info?.description ?? '';
   const named = SOFTWARE_NAMES.test(`${vendor} ${architecture} ${device} ${description}`);
-  return { vendor, architecture, device, description, software: isFallbackAdapter || named };
+  return { vendor, architecture, device, description, software: isFallbackAdapter || named, compatibilityOnly };
 }
 
 export function adapterName(a: AdapterSummary): string {
@@ -57,6 +63,11 @@ export function decideBackend(prefer: BackendPreference, adapter: AdapterSummary
   }
   if (adapter.software) {
     const why = `${name} is a software WebGPU adapter, much slower than WASM on this CPU; running on WASM`;
+    return { kind: 'wasm', reason: why, fallback: why };
+  }
+  if (adapter.compatibilityOnly && name === 'unnamed adapter') {
+    // Chromium's OpenGL ES path reports no name; on machines without a GPU it is Mesa llvmpipe.
+    const why = 'only an unnamed compatibility-level WebGPU adapter (possibly software); running on WASM';
     return { kind: 'wasm', reason: why, fallback: why };
   }
   return { kind: 'webgpu', reason: `hardware WebGPU adapter ${name}` };

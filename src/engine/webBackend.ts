@@ -90,7 +90,8 @@ async function probeAdapter(): Promise<GPUAdapter | string> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return 'navigator.gpu is missing: this browser has no WebGPU or the page is not a secure context';
   try {
-    const adapter = await gpu.requestAdapter();
+    // Some adapters (e.g. Mesa on OpenGL ES) only offer WebGPU's compatibility feature level.
+    const adapter = (await gpu.requestAdapter()) ?? (await gpu.requestAdapter({ featureLevel: 'compatibility' }));
     return adapter ?? 'requestAdapter() returned no adapter';
   } catch (e) {
     return `requestAdapter() failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -117,7 +118,9 @@ export async function createWebBackend(opts: WebBackendOptions = {}): Promise<We
   const wasmThreads = configureOrt();
   const probed = prefer === 'wasm' ? undefined : await probeAdapter();
   const adapter = probed && typeof probed !== 'string' ? probed : undefined;
-  const summary = adapter ? summarizeAdapter(adapter.info, isFallback(adapter)) : undefined;
+  const summary = adapter
+    ? summarizeAdapter(adapter.info, isFallback(adapter), !adapter.features.has('core-features-and-limits'))
+    : undefined;
   let decision = decideBackend(prefer, summary ?? (typeof probed === 'string' ? probed : 'not probed'));
   if (decision.kind === 'webgpu' && adapter && summary) {
     try {

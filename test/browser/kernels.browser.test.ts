@@ -12,17 +12,12 @@ import type { KernelRun } from './kernelsPage.ts';
 import { startViteServer, type TestServer } from './viteServer.ts';
 
 let server: TestServer;
-let browser: ChromiumSession;
 
 beforeAll(async () => {
   server = await startViteServer();
-  browser = await launchChromium();
-  await browser.page.goto(`${server.url}/test/browser/kernels.html`);
-  await browser.page.waitForFunction(() => document.title === 'kernel harness ready');
 });
 
 afterAll(async () => {
-  await browser?.close();
   await server?.close();
 });
 
@@ -33,13 +28,31 @@ const twin = {
   release: () => undefined,
 };
 
-describe('WGSL kernels in headless Chromium vs TypeScript twins', () => {
+describe.each([
+  ['swiftshader', 'core'],
+  ['llvmpipe', 'compatibility'],
+] as const)('WGSL kernels in headless Chromium on %s vs TypeScript twins', (adapter, featureLevel) => {
+  let browser: ChromiumSession;
+
+  beforeAll(async () => {
+    browser = await launchChromium({ adapter });
+    await browser.page.goto(`${server.url}/test/browser/kernels.html`);
+    await browser.page.waitForFunction(() => document.title === 'kernel harness ready');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
   it('every case matches its twin', async () => {
     const run = await browser.page.evaluate(
-      (cases) => (window as unknown as { runKernelCases(c: KernelCase[]): Promise<KernelRun> }).runKernelCases(cases),
-      BROWSER_CASES as KernelCase[],
+      ([cases, level]) =>
+        (window as unknown as { runKernelCases(c: KernelCase[], l: string): Promise<KernelRun> }).runKernelCases(cases, level),
+      [BROWSER_CASES as KernelCase[], featureLevel] as const,
     );
-    console.log(`kernels ran on: ${run.adapter}`);
+    // SwiftShader names itself; the OpenGL ES (llvmpipe) adapter is nameless and compatibility-only.
+    if (adapter === 'swiftshader') expect(run.adapter).toMatch(/swiftshader/i);
+    else expect([run.adapter, run.coreFeatures]).toEqual(['', false]);
     expect(run.validationError, browser.log.join('\n')).toBeNull();
     expect(run.results).toHaveLength(BROWSER_CASES.length);
     for (const [i, c] of BROWSER_CASES.entries()) {

@@ -8,14 +8,22 @@ import { executeCase, type CaseResult, type KernelCase } from './kernelCases.ts'
 
 export interface KernelRun {
   adapter: string;
+  /** False on compatibility-only adapters (Chromium's OpenGL ES path, which reports no name). */
+  coreFeatures: boolean;
   results: CaseResult[];
   validationError: string | null;
 }
 
-async function runKernelCases(cases: KernelCase[]): Promise<KernelRun> {
-  const adapter = await navigator.gpu?.requestAdapter();
+/** `compatibility` reaches Chromium's OpenGL ES adapter (llvmpipe); `core` gets SwiftShader here. */
+async function runKernelCases(cases: KernelCase[], featureLevel: 'core' | 'compatibility' = 'core'): Promise<KernelRun> {
+  const adapter = await navigator.gpu?.requestAdapter({ featureLevel });
   if (!adapter) throw new Error('no WebGPU adapter in this browser');
-  const device = await adapter.requestDevice();
+  // Compatibility-level adapters start with low defaults (e.g. 4 storage buffers); ask for their real limits.
+  const requiredLimits: Record<string, number> = {};
+  for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage'] as const) {
+    requiredLimits[name] = adapter.limits[name];
+  }
+  const device = await adapter.requestDevice({ requiredLimits });
   try {
     device.pushErrorScope('validation');
     const gpu = createGpuTensorOps(device, browserShaderSources);
@@ -24,7 +32,12 @@ async function runKernelCases(cases: KernelCase[]): Promise<KernelRun> {
     for (const c of cases) results.push(await executeCase(env, c));
     const error = await device.popErrorScope();
     const info = adapter.info;
-    return { adapter: `${info.vendor} ${info.architecture} ${info.description}`.trim(), results, validationError: error?.message ?? null };
+    return {
+      adapter: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
+      coreFeatures: adapter.features.has('core-features-and-limits'),
+      results,
+      validationError: error?.message ?? null,
+    };
   } finally {
     device.destroy();
   }
