@@ -22,7 +22,8 @@ export function tensorUsage(): GPUBufferUsageFlags {
 const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
 export class KernelContext {
-  private readonly pending: Promise<GPUError | null>[] = [];
+  /** Error scopes not yet settled; each removes itself when it does. */
+  private readonly pending = new Set<Promise<void>>();
   private readonly failures: string[] = [];
 
   constructor(
@@ -120,18 +121,22 @@ export class KernelContext {
     const oom = this.device.popErrorScope();
     const validation = this.device.popErrorScope();
     for (const scope of [oom, validation]) {
-      this.pending.push(
-        scope.then((e) => {
+      const settled: Promise<void> = scope.then(
+        (e) => {
           if (e) this.failures.push(`${kernel}: ${e.message}`);
-          return e;
-        }),
+          this.pending.delete(settled);
+        },
+        (e: unknown) => {
+          this.failures.push(`${kernel}: ${e instanceof Error ? e.message : String(e)}`);
+          this.pending.delete(settled);
+        },
       );
+      this.pending.add(settled);
     }
   }
 
   async flushErrors(kernel: string): Promise<void> {
-    const waiting = this.pending.splice(0);
-    await Promise.all(waiting);
+    await Promise.all([...this.pending]);
     if (this.failures.length > 0) {
       const messages = this.failures.splice(0);
       throw new GpuKernelError(kernel, messages.join('; '));
