@@ -1,0 +1,154 @@
+/**
+ * safetensors: an 8-byte little-endian header length, a JSON header
+ * {name: {dtype, shape, data_offsets: [begin, end]}}, then the raw little-endian data.
+ * Works on bytes only, so the browser, the Web Worker and Node share it.
+ */
+
+export type SafeDtype = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I8' | 'U8' | 'F64';
+
+const BYTES: Record<SafeDtype, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I8: 1, U8: 1, F64: 8 };
+
+export class SafetensorsError extends Error {
+  override name = 'SafetensorsError';
+}
+
+export interface RawTensor {
+  dtype: SafeDtype;
+  shape: number[];
+  /** The tensor's bytes (a view into the file). */
+  bytes: Uint8Array;
+}
+
+export type TensorArray = Float32Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
+
+export interface Tensor {
+  dims: number[];
+  data: TensorArray;
+}
+
+/** A float32 tensor, the form the converter and the engine work with. */
+export interface FloatTensor {
+  dims: number[];
+  data: Float32Array;
+}
+
+export function numel(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Parses a safetensors file; `what` names it in error messages. */
+export function parseSafetensors(file: Uint8Array, what = 'safetensors file'): Map<string, RawTensor> {
+  if (file.byteLength < 8) throw new SafetensorsError(`${what} is too short to be a safetensors file`);
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const headerLen = Number(view.getBigUint64(0, true));
+  if (headerLen <= 0 || 8 + headerLen > file.byteLength) {
+    throw new SafetensorsError(`${what}: header length ${headerLen} does not fit the ${file.byteLength}-byte file`);
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + headerLen))) as Record<string, unknown>;
+  } catch (e) {
+    throw new SafetensorsError(`${what}: the header is not JSON (${(e as Error).message})`);
+  }
+  const dataStart = 8 + headerLen;
+  const out = new Map<string, RawTensor>();
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const e = entry as { dtype?: string; shape?: number[]; data_offsets?: number[] };
+    if (!e.dtype || !(e.dtype in BYTES)) throw new SafetensorsError(`${what}: tensor ${name} has unsupported dtype ${e.dtype}`);
+    const dtype = e.dtype as SafeDtype;
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new SafetensorsError(`${what}: tensor ${name} has a bad shape`);
+    }
+    const [begin, end] = e.data_offsets ?? [];
+    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin! > end! || dataStart + end! > file.byteLength) {
+      throw new SafetensorsError(`${what}: tensor ${name} has data offsets outside the file`);
+    }
+    if (end! - begin! !== numel(e.shape) * BYTES[dtype]) {
+      throw new SafetensorsError(`${what}: tensor ${name} [${e.shape}] ${dtype} needs ${numel(e.shape) * BYTES[dtype]} bytes, has ${end! - begin!}`);
+    }
+    out.set(name, { dtype, shape: e.shape, bytes: file.subarray(dataStart + begin!, dataStart + end!) });
+  }
+  return out;
+}
+
+/** A copy on its own buffer (Node's Buffer#slice would share the whole file). */
+function aligned(bytes: Uint8Array): ArrayBuffer {
+  return Uint8Array.prototype.slice.call(bytes).buffer;
+}
+
+function f16ToF32(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+/** Decodes a raw tensor to a typed array (floats of any width become float32). */
+export function decodeTensor(t: RawTensor): Tensor {
+  const dims = [...t.shape];
+  switch (t.dtype) {
+    case 'F32':
+      return { dims, data: new Float32Array(aligned(t.bytes)) };
+    case 'F64':
+      return { dims, data: Float32Array.from(new Float64Array(aligned(t.bytes))) };
+    case 'F16': {
+      const h = new Uint16Array(aligned(t.bytes));
+      return { dims, data: Float32Array.from(h, f16ToF32) };
+    }
+    case 'BF16': {
+      const h = new Uint16Array(aligned(t.bytes));
+      const u = new Uint32Array(h.length);
+      for (let i = 0; i < h.length; i++) u[i] = h[i]! << 16;
+      return { dims, data: new Float32Array(u.buffer) };
+    }
+    case 'I64':
+      return { dims, data: new BigInt64Array(aligned(t.bytes)) };
+    case 'I32':
+      return { dims, data: new Int32Array(aligned(t.bytes)) };
+    case 'I8':
+      return { dims, data: new Int8Array(aligned(t.bytes)) };
+    case 'U8':
+      return { dims, data: new Uint8Array(aligned(t.bytes)) };
+  }
+}
+
+/** Reads one tensor as float32 (integers are converted), with a clear error when absent. */
+export function readFloat(tensors: Map<string, RawTensor>, name: string, what = 'file'): FloatTensor {
+  const raw = tensors.get(name);
+  if (!raw) throw new SafetensorsError(`${what} has no tensor named "${name}" (it has: ${[...tensors.keys()].join(', ')})`);
+  const t = decodeTensor(raw);
+  if (t.data instanceof Float32Array) return { dims: t.dims, data: t.data };
+  return { dims: t.dims, data: Float32Array.from(t.data as ArrayLike<number | bigint>, Number) };
+}
+
+const DTYPE_OF = (data: TensorArray): SafeDtype =>
+  data instanceof Float32Array ? 'F32' : data instanceof BigInt64Array ? 'I64' : data instanceof Int32Array ? 'I32' : data instanceof Int8Array ? 'I8' : 'U8';
+
+/** Serialises tensors to a safetensors file (keys sorted, as the Python writer does). */
+export function writeSafetensors(tensors: Record<string, Tensor>): Uint8Array {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = {};
+  let offset = 0;
+  for (const name of names) {
+    const t = tensors[name]!;
+    if (t.data.length !== numel(t.dims)) throw new SafetensorsError(`tensor ${name}: ${t.data.length} values do not fill [${t.dims}]`);
+    header[name] = { dtype: DTYPE_OF(t.data), shape: t.dims, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let pos = 8 + headerBytes.length;
+  for (const name of names) {
+    const d = tensors[name]!.data;
+    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), pos);
+    pos += d.byteLength;
+  }
+  return out;
+}
