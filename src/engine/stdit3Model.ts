@@ -1,0 +1,96 @@
+/**
+ * The three STDiT3 sessions of a package and the host-side inputs they need, as one object:
+ * embed(), stack() and final() for the sampler (which may skip stack()), forward() for one
+ * plain model call. Tensors stay wherever the backend keeps them.
+ */
+import type { ModelManifest, Stdit3Config } from '../model/manifest.ts';
+import type { Backend, DeviceTensor, HostTensor, ModelSession } from './backend.ts';
+import { positionEmbedding, ropeTables, tokenGrid, type TokenGrid } from './stdit3Inputs.ts';
+
+export class ModelInputError extends Error {
+  override name = 'ModelInputError';
+}
+
+export interface EmbedOutputs {
+  h: DeviceTensor;
+  t_mlp: DeviceTensor;
+  t_emb: DeviceTensor;
+  y_emb: DeviceTensor;
+  tea_input: DeviceTensor;
+}
+
+/** Size-dependent inputs, computed once per video size. */
+export interface SizeInputs {
+  grid: TokenGrid;
+  gridTensor: HostTensor;
+  posEmb: DeviceTensor;
+  ropeCos: DeviceTensor;
+  ropeSin: DeviceTensor;
+}
+
+export class Stdit3Model {
+  private constructor(
+    readonly config: Stdit3Config,
+    readonly backend: Backend,
+    private readonly sessions: { embed: ModelSession; stack: ModelSession; final: ModelSession },
+  ) {}
+
+  static async load(manifest: ModelManifest, files: { embed?: Uint8Array; stack?: Uint8Array; final?: Uint8Array }, backend: Backend): Promise<Stdit3Model> {
+    const load = async (role: 'embed' | 'stack' | 'final') => {
+      const bytes = files[role];
+      if (!bytes) throw new ModelInputError(`the package's ${role} graph was not loaded`);
+      return backend.createSession(bytes, `${manifest.name}/${manifest.files[role].path}`);
+    };
+    return new Stdit3Model(manifest.config, backend, { embed: await load('embed'), stack: await load('stack'), final: await load('final') });
+  }
+
+  /** grid, position embedding and RoPE tables for a latent [T, H, W] told as height x width pixels. */
+  sizeInputs(latent: readonly [number, number, number], height: number, width: number): SizeInputs {
+    const c = this.config;
+    const grid = tokenGrid(c, latent);
+    const rope = ropeTables(c, grid.T);
+    const hd = c.hidden_size / c.num_heads;
+    return {
+      grid,
+      gridTensor: { dims: [3], data: BigInt64Array.from([grid.T, grid.Hp, grid.Wp].map(BigInt)) },
+      posEmb: this.backend.upload(positionEmbedding(c, grid, height, width), [grid.T * grid.Hp * grid.Wp, c.hidden_size]),
+      ropeCos: this.backend.upload(rope.cos, [grid.T, hd]),
+      ropeSin: this.backend.upload(rope.sin, [grid.T, hd]),
+    };
+  }
+
+  async embed(size: SizeInputs, x: DeviceTensor, timestep: DeviceTensor, fps: DeviceTensor, y: DeviceTensor): Promise<EmbedOutputs> {
+    const o = await this.sessions.embed.run({ x, timestep, fps, y, pos_emb: size.posEmb, grid: size.gridTensor });
+    return o as unknown as EmbedOutputs;
+  }
+
+  /** One pass through every block; `probe` is the gated self-attention residual of temporal block `probeBlock`. */
+  async stack(size: SizeInputs, e: EmbedOutputs, mask: DeviceTensor, probeBlock: number): Promise<{ h_out: DeviceTensor; probe: DeviceTensor }> {
+    const depth = this.config.depth;
+    if (!Number.isInteger(probeBlock) || probeBlock < 0 || probeBlock >= depth) {
+      throw new ModelInputError(`probe block must be a temporal block index in 0..${depth - 1}, got ${probeBlock}`);
+    }
+    const onehot = new Float32Array(depth);
+    onehot[probeBlock] = 1;
+    const o = await this.sessions.stack.run({
+      h: e.h,
+      t_mlp: e.t_mlp,
+      y_emb: e.y_emb,
+      mask,
+      probe_onehot: { dims: [depth], data: onehot },
+      grid: size.gridTensor,
+      rope_cos: size.ropeCos,
+      rope_sin: size.ropeSin,
+    });
+    return { h_out: o.h_out!, probe: o.probe! };
+  }
+
+  async final(size: SizeInputs, h: DeviceTensor, tEmb: DeviceTensor): Promise<DeviceTensor> {
+    const o = await this.sessions.final.run({ h, t_emb: tEmb, grid: size.gridTensor });
+    return o.out!;
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(Object.values(this.sessions).map((s) => s.release()));
+  }
+}
