@@ -43,6 +43,14 @@ export class SessionRunError extends Error {
   }
 }
 
+/** A tensor or option the backend cannot take (wrong location, dtype, preference). */
+export class BackendInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendInputError';
+  }
+}
+
 export interface WebBackendOptions {
   prefer?: BackendPreference;
 }
@@ -113,7 +121,7 @@ async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
 export async function createWebBackend(opts: WebBackendOptions = {}): Promise<WebBackend> {
   const prefer = opts.prefer ?? 'auto';
   if (!['webgpu', 'wasm', 'auto'].includes(prefer)) {
-    throw new RangeError(`createWebBackend: prefer must be 'webgpu', 'wasm' or 'auto', got '${String(prefer)}'`);
+    throw new BackendInputError(`createWebBackend: prefer must be 'webgpu', 'wasm' or 'auto', got '${String(prefer)}'`);
   }
   const wasmThreads = configureOrt();
   const probed = prefer === 'wasm' ? undefined : await probeAdapter();
@@ -138,7 +146,7 @@ function hostFeed(t: HostTensor | DeviceTensor): ort.Tensor {
   if (data instanceof Float32Array) return new ort.Tensor('float32', data.subarray(0, numel(t.dims)), [...t.dims]);
   if (data instanceof BigInt64Array) return new ort.Tensor('int64', data, [...t.dims]);
   if (data instanceof Int32Array) return new ort.Tensor('int32', data, [...t.dims]);
-  throw new TypeError('feed has no Float32Array, BigInt64Array or Int32Array data');
+  throw new BackendInputError('a feed needs Float32Array, BigInt64Array or Int32Array data');
 }
 
 function isDeviceTensor(t: HostTensor | DeviceTensor): t is DeviceTensor {
@@ -151,11 +159,15 @@ interface SessionHooks {
   check(): void;
 }
 
+/** Sessions still open, so `dispose` can release them before the device goes. */
+type LiveSessions = Set<ModelSession>;
+
 async function createOrtSession(
   onnx: Uint8Array,
   name: string,
   options: ort.InferenceSession.SessionOptions,
   hooks: SessionHooks,
+  live: LiveSessions,
 ): Promise<ModelSession> {
   if (!(onnx instanceof Uint8Array) || onnx.length === 0) throw new SessionCreateError(name, 'empty model bytes');
   let session: ort.InferenceSession;
@@ -164,7 +176,7 @@ async function createOrtSession(
   } catch (e) {
     throw new SessionCreateError(name, e);
   }
-  return {
+  const model: ModelSession = {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(feeds) {
@@ -184,18 +196,28 @@ async function createOrtSession(
       for (const n of session.outputNames) out[n] = hooks.output(n, results[n] as ort.Tensor);
       return out;
     },
-    release: () => session.release(),
+    async release() {
+      if (!live.delete(model)) return;
+      await session.release();
+    },
   };
+  live.add(model);
+  return model;
+}
+
+async function releaseAll(live: LiveSessions): Promise<void> {
+  for (const s of [...live]) await s.release();
 }
 
 function wasmBackend(decision: BackendDecision, adapter: AdapterSummary | undefined, wasmThreads: number): WebBackend {
+  const live: LiveSessions = new Set();
   const hooks: SessionHooks = {
     feed: (_n, t) => {
-      if (isDeviceTensor(t) && t.location !== 'cpu') throw new TypeError('the WASM backend only takes host tensors');
+      if (isDeviceTensor(t) && t.location !== 'cpu') throw new BackendInputError('the WASM backend only takes host tensors');
       return hostFeed(t);
     },
     output: (n, t) => {
-      if (t.type !== 'float32') throw new TypeError(`output '${n}' is ${t.type}, expected float32`);
+      if (t.type !== 'float32') throw new SessionRunError(n, `output is ${t.type}, expected float32`);
       return hostTensor(t.data as Float32Array, t.dims);
     },
     check: () => undefined,
@@ -207,14 +229,14 @@ function wasmBackend(decision: BackendDecision, adapter: AdapterSummary | undefi
     ...(adapter ? { adapter } : {}),
     wasmThreads,
     ops: cpuTensorOps,
-    createSession: (onnx, name) => createOrtSession(onnx, name, { executionProviders: ['wasm'] }, hooks),
+    createSession: (onnx, name) => createOrtSession(onnx, name, { executionProviders: ['wasm'] }, hooks, live),
     upload: (data, dims) => hostTensor(Float32Array.from(data), dims),
     download: async (t) => {
-      if (t.location !== 'cpu' || !t.data) throw new TypeError('the WASM backend only holds host tensors');
+      if (t.location !== 'cpu' || !t.data) throw new BackendInputError('the WASM backend only holds host tensors');
       return t.data.slice(0, numel(t.dims));
     },
     release: () => undefined,
-    dispose: async () => undefined,
+    dispose: () => releaseAll(live),
   };
 }
 
@@ -225,6 +247,7 @@ function webGpuBackend(
   wasmThreads: number,
 ): WebBackend {
   const ops: GpuTensorOps = createGpuTensorOps(device, browserShaderSources);
+  const live: LiveSessions = new Set();
   let lost: string | undefined;
   void device.lost.then((info) => {
     lost = info.message || info.reason;
@@ -235,14 +258,14 @@ function webGpuBackend(
   const hooks: SessionHooks = {
     feed: (_n, t) => {
       if (isDeviceTensor(t) && t.location === 'gpu') {
-        if (!t.buffer) throw new TypeError('GPU tensor without a buffer');
+        if (!t.buffer) throw new BackendInputError('GPU tensor without a buffer');
         return ort.Tensor.fromGpuBuffer(t.buffer, { dataType: 'float32', dims: [...t.dims] });
       }
       return hostFeed(t);
     },
     output: (n, t) => {
-      if (t.type !== 'float32') throw new TypeError(`output '${n}' is ${t.type}, expected float32`);
-      if (t.location !== 'gpu-buffer') throw new TypeError(`output '${n}' came back in '${t.location}', not a GPU buffer`);
+      if (t.type !== 'float32') throw new SessionRunError(n, `output is ${t.type}, expected float32`);
+      if (t.location !== 'gpu-buffer') throw new SessionRunError(n, `output came back in '${t.location}', not a GPU buffer`);
       // Outputs live in ORT's buffer pool and die with their session (disposing one after its
       // session is released crashes ORT); a GPU-side copy makes every tensor ours to keep.
       const count = numel(t.dims);
@@ -267,7 +290,7 @@ function webGpuBackend(
     ops,
     createSession: (onnx, name) => {
       check();
-      return createOrtSession(onnx, name, options, hooks);
+      return createOrtSession(onnx, name, options, hooks, live);
     },
     upload: (data, dims) => {
       check();
@@ -282,6 +305,7 @@ function webGpuBackend(
       if (t.location === 'gpu') t.buffer?.destroy();
     },
     dispose: async () => {
+      await releaseAll(live);
       device.destroy();
     },
   };

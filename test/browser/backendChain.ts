@@ -77,3 +77,28 @@ export async function runAffineChain(prefer: BackendPreference, x: number[], n: 
   }
 }
 
+
+/** What a page sees for bad input: each entry is "ErrorName: message". */
+export async function backendErrors(prefer: BackendPreference): Promise<string[]> {
+  const seen: string[] = [];
+  const capture = async (f: () => Promise<unknown>) => {
+    try {
+      await f();
+      seen.push('no error');
+    } catch (e) {
+      seen.push(`${(e as Error).name}: ${(e as Error).message}`);
+    }
+  };
+  await capture(() => createWebBackend({ prefer: 'cuda' as BackendPreference }));
+  const b = await createWebBackend({ prefer });
+  try {
+    await capture(() => b.createSession(new Uint8Array(0), 'empty'));
+    await capture(() => b.createSession(new Uint8Array([1, 2, 3, 4]), 'garbage'));
+    const s = await b.createSession(await fixture('affine1.onnx'), 'affine1');
+    await capture(() => s.run({}));
+    await s.release();
+  } finally {
+    await b.dispose();
+  }
+  return seen;
+}

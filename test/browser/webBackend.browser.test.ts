@@ -22,6 +22,7 @@ let server: TestServer;
 let browser: ChromiumSession;
 
 interface Page {
+  backendErrors(prefer: string): Promise<string[]>;
   backendInfo(prefer: string): Promise<BackendInfo>;
   runAffineChain(prefer: string, x: number[], n: number, k: number): Promise<ChainResult>;
   runAffineChainInWorker(prefer: string, x: number[], n: number, k: number): Promise<ChainResult>;
@@ -78,6 +79,14 @@ describe('createWebBackend in headless Chromium', () => {
     expect(info.adapter).toMatch(/swiftshader/i);
     expect(info.fallback).toMatch(/software WebGPU adapter/);
     expect(info.wasmThreads).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each(['webgpu', 'wasm'])('%s: bad input gets named errors', async (prefer) => {
+    const [badPrefer, empty, garbage, missing] = await call('backendErrors', prefer);
+    expect(badPrefer).toMatch(/^BackendInputError: createWebBackend: prefer must be/);
+    expect(empty).toBe("SessionCreateError: could not load ONNX graph 'empty': empty model bytes");
+    expect(garbage).toMatch(/^SessionCreateError: could not load ONNX graph 'garbage'/);
+    expect(missing).toBe('SessionRunError: affine1: missing inputs: x');
   });
 
   it.each([
