@@ -1,0 +1,177 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { maxRelError, referenceConfig, referenceTensors } from '../../test/reference.ts';
+import type { Stdit3Config } from '../model/manifest.ts';
+import type { FloatTensor } from '../model/safetensors.ts';
+import { positionEmbedding, ropeTables, tokenGrid } from '../engine/stdit3Inputs.ts';
+import { buildStdit3Graphs, CheckpointError, expectedParameters, type Stdit3Graphs } from './stdit3Graphs.ts';
+import type { Quantization } from './onnxGraph.ts';
+
+const f32 = (d: Float32Array, dims: readonly number[]) => new ort.Tensor('float32', d, [...dims]);
+
+/** Runs embed -> stack -> final on one set of inputs and returns every output by name. */
+async function runGraphs(
+  c: Stdit3Config,
+  g: Stdit3Graphs,
+  inp: { x: FloatTensor; timestep: Float32Array; fps: Float32Array; y: FloatTensor; mask: Float32Array; height: number; width: number },
+  probeBlock: number,
+): Promise<Record<string, Float32Array>> {
+  const [, , T, H, W] = inp.x.dims as number[];
+  const grid = tokenGrid(c, [T!, H!, W!]);
+  const B = inp.x.dims[0]!;
+  const N = grid.T * grid.Hp * grid.Wp;
+  const hd = c.hidden_size / c.num_heads;
+  const rope = ropeTables(c, grid.T);
+  const gridT = new ort.Tensor('int64', BigInt64Array.from([grid.T, grid.Hp, grid.Wp].map(BigInt)), [3]);
+  const [embed, stack, final] = await Promise.all([g.embed, g.stack, g.final].map((b) => ort.InferenceSession.create(b)));
+  const e = await embed!.run({
+    x: f32(inp.x.data, inp.x.dims),
+    timestep: f32(inp.timestep, [B]),
+    fps: f32(inp.fps, [B]),
+    y: f32(inp.y.data, inp.y.dims),
+    pos_emb: f32(positionEmbedding(c, grid, inp.height, inp.width), [N, c.hidden_size]),
+    grid: gridT,
+  });
+  const onehot = new Float32Array(c.depth);
+  onehot[probeBlock] = 1;
+  const s = await stack!.run({
+    h: e.h!,
+    t_mlp: e.t_mlp!,
+    y_emb: e.y_emb!,
+    mask: f32(inp.mask, [B, c.model_max_length]),
+    probe_onehot: f32(onehot, [c.depth]),
+    grid: gridT,
+    rope_cos: f32(rope.cos, [grid.T, hd]),
+    rope_sin: f32(rope.sin, [grid.T, hd]),
+  });
+  const fo = await final!.run({ h: s.h_out!, t_emb: e.t_emb!, grid: gridT });
+  const out: Record<string, Float32Array> = {};
+  for (const o of [e, s, fo]) for (const [k, v] of Object.entries(o)) out[k] = v.data as Float32Array;
+  await Promise.all([embed!, stack!, final!].map((x) => x.release()));
+  return out;
+}
+
+describe('STDiT3 graphs vs the official forward pass', () => {
+  const c = referenceConfig();
+  const weights = referenceTensors('weights');
+  const fwd = referenceTensors('forward');
+  const inputs = {
+    x: fwd.get('x')!,
+    timestep: fwd.get('timestep')!.data,
+    fps: fwd.get('fps')!.data,
+    y: fwd.get('y')!,
+    mask: fwd.get('mask')!.data,
+    height: fwd.get('height')!.data[0]!,
+    width: fwd.get('width')!.data[0]!,
+  };
+  const outputs = new Map<Quantization, Record<string, Float32Array>>();
+
+  beforeAll(async () => {
+    for (const quant of ['fp32', 'int8', 'int4'] as const) {
+      outputs.set(quant, await runGraphs(c, buildStdit3Graphs(c, weights, { quant, debug: true }), inputs, 1));
+    }
+  });
+
+  it('fp32: the model output matches within 1e-4 (max|a-b|/max|b|)', () => {
+    expect(maxRelError(outputs.get('fp32')!.out!, fwd.get('out')!.data)).toBeLessThan(1e-4);
+  });
+
+  it('fp32: every intermediate matches within 1e-4, so a mismatch names its layer', () => {
+    const o = outputs.get('fp32')!;
+    const pairs: [string, string][] = [
+      ['h', 'x_embedded'],
+      ['ref.t_emb', 't_emb'],
+      ['ref.fps_emb', 'fps_emb'],
+      ['t_mlp', 't_mlp'],
+      ['ref.y_embedded', 'y_embedded'],
+      ['probe', 'temporal_blocks.1.attn_res'],
+      ['ref.final_layer.out', 'final_layer.out'],
+    ];
+    for (let n = 0; n < c.depth; n++) {
+      for (const kind of ['spatial_blocks', 'temporal_blocks']) {
+        pairs.push([`ref.${kind}.${n}.out`, `${kind}.${n}.out`], [`ref.${kind}.${n}.attn_res`, `${kind}.${n}.attn_res`]);
+      }
+    }
+    for (const [ours, ref] of pairs) {
+      expect(o[ours], ours).toBeDefined();
+      expect(maxRelError(o[ours]!, fwd.get(ref)!.data), ref).toBeLessThan(1e-4);
+    }
+  });
+
+  // Measured on these random weights: int8 1.2e-2, int4 1.4e-1 (random weights are the worst case
+  // for per-channel scales; the trained model's PSNR is measured by the benchmarks).
+  it('int8 stays within 3e-2 and int4 within 0.25 of the official output', () => {
+    expect(maxRelError(outputs.get('int8')!.out!, fwd.get('out')!.data)).toBeLessThan(3e-2);
+    expect(maxRelError(outputs.get('int4')!.out!, fwd.get('out')!.data)).toBeLessThan(0.25);
+  });
+});
+
+/** Deterministic pseudo-random weights for a config the reference does not cover. */
+function randomWeights(c: Stdit3Config, seed: number): Map<string, FloatTensor> {
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 0.2;
+  return new Map([...expectedParameters(c)].map(([k, dims]) => [k, { dims, data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, rnd) }]));
+}
+
+describe('STDiT3 graphs at another config', () => {
+  const c: Stdit3Config = {
+    hidden_size: 64,
+    depth: 2,
+    num_heads: 2,
+    mlp_ratio: 2,
+    patch_size: [2, 4, 4],
+    in_channels: 3,
+    pred_sigma: false,
+    caption_channels: 16,
+    model_max_length: 6,
+    qk_norm: false,
+    input_sq_size: 512,
+  };
+  const weights = randomWeights(c, 7);
+
+  it('batch rows are independent, outputs have the unpatchified shape, and the probe follows the one-hot', async () => {
+    const g = buildStdit3Graphs(c, weights, { quant: 'fp32', debug: true });
+    const T = 4, H = 8, W = 12, B = 2;
+    const rand = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + k));
+    const inp = {
+      x: { dims: [B, 3, T, H, W], data: rand(B * 3 * T * H * W, 1) },
+      timestep: new Float32Array([900, 250]),
+      fps: new Float32Array([8, 8]),
+      y: { dims: [B, 1, 6, 16], data: rand(B * 6 * 16, 2) },
+      mask: new Float32Array([1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1]),
+      height: 32,
+      width: 48,
+    };
+    const both = await runGraphs(c, g, inp, 0);
+    expect(both.out!.length).toBe(B * 3 * T * H * W);
+    expect(both.out!.every(Number.isFinite)).toBe(true);
+    const row = (t: FloatTensor, b: number) => ({ dims: [1, ...t.dims.slice(1)], data: t.data.slice((b * t.data.length) / B, ((b + 1) * t.data.length) / B) });
+    const second = await runGraphs(
+      c,
+      g,
+      { ...inp, x: row(inp.x, 1), y: row(inp.y, 1), timestep: inp.timestep.slice(1), fps: inp.fps.slice(1), mask: inp.mask.slice(6) },
+      0,
+    );
+    expect(maxRelError(second.out!, both.out!.slice(both.out!.length / 2))).toBeLessThan(1e-5);
+    expect(maxRelError(both.probe!, both['ref.temporal_blocks.0.attn_res']!)).toBe(0);
+    const other = await runGraphs(c, g, inp, 1);
+    expect(maxRelError(other.probe!, both['ref.temporal_blocks.1.attn_res']!)).toBe(0);
+  });
+
+  it('names every missing, misshapen or unexpected tensor', () => {
+    const bad = new Map(weights);
+    bad.delete('t_block.1.bias');
+    bad.set('final_layer.linear.weight', { dims: [5, 64], data: new Float32Array(320) });
+    bad.set('extra.weight', { dims: [1], data: new Float32Array(1) });
+    let message = '';
+    try {
+      buildStdit3Graphs(c, bad, { quant: 'fp32' });
+    } catch (e) {
+      expect(e).toBeInstanceOf(CheckpointError);
+      message = (e as Error).message;
+    }
+    expect(message).toContain('missing tensor t_block.1.bias');
+    expect(message).toContain('final_layer.linear.weight has shape [5,64], the config needs [96,64]');
+    expect(message).toContain('unexpected tensor extra.weight');
+  });
+});

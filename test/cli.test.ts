@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseSafetensors, readFloat, writeSafetensors } from '../src/model/safetensors.ts';
+import { maxRelError, REFERENCE_DIR, referenceTensors } from './reference.ts';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('CLI convert + forward', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'adacache-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const weights = join(REFERENCE_DIR, 'weights.safetensors');
+  const config = join(REFERENCE_DIR, 'config.json');
+
+  it('converts the reference checkpoint and reproduces the official output', async () => {
+    const pkg = join(dir, 'pkg');
+    const conv = await cli('convert', '--weights', weights, '--config', config, '--out', pkg);
+    expect(conv.stderr).toBe('');
+    expect(conv.code).toBe(0);
+    const out = join(dir, 'out.safetensors');
+    const fwd = await cli('forward', '--model', pkg, '--inputs', join(REFERENCE_DIR, 'forward.safetensors'), '--out', out);
+    expect(fwd.code).toBe(0);
+    const ours = readFloat(parseSafetensors(new Uint8Array(readFileSync(out))), 'out');
+    expect(ours.dims).toEqual([2, 8, 4, 8, 8]);
+    expect(maxRelError(ours.data, referenceTensors('forward').get('out')!.data)).toBeLessThan(1e-4);
+
+    // A damaged file is refused with a message naming it.
+    const stack = join(pkg, 'stack.onnx');
+    const bytes = readFileSync(stack);
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(stack, bytes);
+    const damaged = await cli('forward', '--model', pkg, '--inputs', join(REFERENCE_DIR, 'forward.safetensors'), '--out', out);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr).toMatch(/stack\.onnx is damaged/);
+  });
+
+  it('explains bad arguments, missing files and wrong checkpoints, with a non-zero exit', async () => {
+    const cases: [string[], RegExp][] = [
+      [['convert', '--weights', weights], /--config is required/],
+      [['convert', '--weights', weights, '--config', config, '--out', dir, '--quant', 'int3'], /--quant must be one of fp32, int8, int4/],
+      [['convert', '--weights', join(dir, 'nope.safetensors'), '--config', config, '--out', dir], /checkpoint .*nope\.safetensors does not exist/],
+      [['convert', '--bogus'], /unknown flag --bogus/],
+      [['frobnicate'], /unknown command "frobnicate"/],
+      [['forward', '--model', dir, '--inputs', weights, '--out', join(dir, 'o')], /has no manifest\.json/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+    const w = referenceTensors('weights');
+    w.delete('temporal_blocks.2.mlp.fc2.bias');
+    const broken = join(dir, 'broken.safetensors');
+    writeFileSync(broken, writeSafetensors(Object.fromEntries(w)));
+    const r = await cli('convert', '--weights', broken, '--config', config, '--out', join(dir, 'x'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/missing tensor temporal_blocks\.2\.mlp\.fc2\.bias \[96\]/);
+  });
+});
