@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from './cache.ts';
-import { ChecksumMismatchError, fetchVerified, PackageFetchError, sha256Hex, type FileProgress } from './loader.ts';
+import { ChecksumMismatchError, fetchVerified, loadModelPackage, PackageFetchError, sha256Hex, type FileProgress } from './loader.ts';
 
 const BASE = 'https://models.example/pkg/';
 
@@ -70,5 +70,38 @@ describe('fetchVerified', () => {
     const entry = { path: 'gone.onnx', bytes: 1, sha256: '00' };
     await expect(fetchVerified(BASE, entry, { store: memoryStore(), fetch: server({}).fetch })).rejects.toThrow(PackageFetchError);
     await expect(fetchVerified(BASE, entry, { store: memoryStore(), fetch: server({}).fetch })).rejects.toThrow(/HTTP 404/);
+  });
+});
+
+describe('loadModelPackage', () => {
+  it('parses the manifest and returns every file by role', async () => {
+    const embed = new Uint8Array([1, 2, 3]);
+    const stack = new Uint8Array([4, 5, 6, 7]);
+    const fin = new Uint8Array([8]);
+    const entry = async (path: string, b: Uint8Array) => ({ path, bytes: b.length, sha256: await sha256Hex(b) });
+    const manifest = {
+      format: 'adacache-studio/model@1',
+      name: 'tiny',
+      kind: 'stdit3',
+      config: { hidden_size: 16, depth: 2, num_heads: 2, in_channels: 4, caption_channels: 8, model_max_length: 4 },
+      quantization: 'fp32',
+      files: { embed: await entry('embed.onnx', embed), stack: await entry('stack.onnx', stack), final: await entry('final.onnx', fin) },
+      textEncoder: { kind: 'none' },
+      decoder: { kind: 'none', upscale: 4 },
+      sampling: { steps: 4, cfg: 7, height: 64, width: 64, numFrames: 17, fps: 24, latent: [4, 8, 8], probeBlock: 1 },
+      codebooks: { fast: [[0.1, 3], [1, 1]] },
+    };
+    const json = new TextEncoder().encode(JSON.stringify(manifest));
+    const srv = server({ 'manifest.json': [json], 'embed.onnx': [embed], 'stack.onnx': [stack], 'final.onnx': [fin] });
+    const seen = new Set<string>();
+    const pkg = await loadModelPackage(BASE, { store: memoryStore(), fetch: srv.fetch, onProgress: (p) => seen.add(p.path) });
+    expect(pkg.manifest.name).toBe('tiny');
+    expect(pkg.files.stack).toEqual(stack);
+    expect([...seen]).toEqual(['embed.onnx', 'stack.onnx', 'final.onnx']);
+  });
+
+  it('rejects a manifest that is not a package', async () => {
+    const srv = server({ 'manifest.json': [new TextEncoder().encode('{"format":"other"}')] });
+    await expect(loadModelPackage(BASE, { store: memoryStore(), fetch: srv.fetch })).rejects.toThrow(/manifest.format/);
   });
 });

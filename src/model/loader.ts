@@ -5,6 +5,7 @@
  * reported as ChecksumMismatchError.
  */
 import type { BlobStore } from './cache.ts';
+import { parseManifest, type FileRole, type ModelManifest } from './manifest.ts';
 
 /** What the loader needs to know about one file of the package. */
 export interface PackageFileEntry {
@@ -159,6 +160,25 @@ export async function fetchJson(url: string, opts: Pick<FetchOptions, 'fetch' | 
   } catch {
     throw new PackageFetchError(url, `${url} is not valid JSON`);
   }
+}
+
+export interface FetchedPackage {
+  /** Package folder URL (ends with '/'). */
+  dir: string;
+  manifest: ModelManifest;
+  files: Partial<Record<FileRole, Uint8Array>>;
+}
+
+/** The manifest and every file it lists, each verified, one after another so progress reads per file. */
+export async function loadModelPackage(baseUrl: string, opts: FetchOptions): Promise<FetchedPackage> {
+  const dir = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const manifest = parseManifest(await fetchJson(new URL('manifest.json', dir).href, opts));
+  const entries = Object.entries(manifest.files) as [FileRole, PackageFileEntry][];
+  // Announce every file first so the page shows the whole list from the start.
+  for (const [, e] of entries) opts.onProgress?.({ path: e.path, stage: 'downloading', loaded: 0, total: e.bytes });
+  const files: FetchedPackage['files'] = {};
+  for (const [role, entry] of entries) files[role] = await fetchVerified(dir, entry, opts);
+  return { dir, manifest, files };
 }
 
 /** The package the studio opens unless `?model=` names another (relative to the app's base URL). */
