@@ -1,7 +1,7 @@
 /** Browser side of the web backend tests: the checks in backendChain.ts, in the page or in a worker. */
 import type { BackendPreference } from '../../src/engine/adapterChoice.ts';
 import { backendErrors, backendInfo, runAffineChain, type ChainResult } from './backendChain.ts';
-import { runGraphPlan } from './graphPlan.ts';
+import { runReferenceForward } from './referenceForward.ts';
 
 /** Runs runAffineChain inside a module Web Worker, as the app hosts the engine. */
 function runAffineChainInWorker(prefer: BackendPreference, x: number[], n: number, k: number): Promise<ChainResult> {
@@ -14,5 +14,5 @@ function runAffineChainInWorker(prefer: BackendPreference, x: number[], n: numbe
   }).finally(() => worker.terminate());
 }
 
-Object.assign(window, { backendErrors, backendInfo, runAffineChain, runAffineChainInWorker, runGraphPlan });
+Object.assign(window, { backendErrors, backendInfo, runAffineChain, runAffineChainInWorker, runReferenceForward });
 document.title = 'backend harness ready';

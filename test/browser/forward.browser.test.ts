@@ -1,94 +1,59 @@
 /**
- * The reference STDiT3 checkpoint, converted by src/convert, run embed -> stack -> final in
- * headless Chromium on both web backends with intermediates kept on the backend (GPU buffers
- * on WebGPU/SwiftShader), against the official code's forward output (forward.safetensors).
+ * The reference STDiT3 checkpoint converted by the CLI (`convert`), run through the engine's
+ * Stdit3Model (embed -> stack -> final) in headless Chromium on both web backends, with every
+ * intermediate kept on the backend (GPU buffers on WebGPU/SwiftShader), against the official
+ * code's forward output in forward.safetensors: max|a-b| / max|b| <= 1e-4.
  */
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildStdit3Graphs } from '../../src/convert/stdit3Graphs.ts';
-import { positionEmbedding, ropeTables, tokenGrid } from '../../src/engine/stdit3Inputs.ts';
-import { parseStdit3Config } from '../../src/model/manifest.ts';
-import { parseSafetensors, readFloat, decodeTensor, type FloatTensor } from '../../src/model/safetensors.ts';
+import { parseSafetensors, readFloat, type FloatTensor } from '../../src/model/safetensors.ts';
 import { launchChromium, type ChromiumSession } from './chromium.ts';
 import { serveFixtures } from './fixtures.ts';
-import type { GraphStep, HostFeed, PlanResult } from './graphPlan.ts';
+import type { ForwardInputs, ForwardResult } from './referenceForward.ts';
 import { startViteServer, type TestServer } from './viteServer.ts';
 
-const REF = new URL('../../../shared/reference/opensora-tiny/', import.meta.url);
-const PROBE_BLOCK = 1;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REF = join(ROOT, '../shared/reference/opensora-tiny');
 
 let server: TestServer;
 let browser: ChromiumSession;
-let plan: GraphStep[];
+let packageDir: string;
+let inputs: ForwardInputs;
 let want: { out: FloatTensor; probe: FloatTensor };
 
-const floatFeed = (t: { dims: readonly number[]; data: Float32Array }): HostFeed => ({
-  type: 'float32',
-  dims: [...t.dims],
-  data: Array.from(t.data),
-});
-
 beforeAll(async () => {
-  const config = parseStdit3Config(JSON.parse(await readFile(new URL('config.json', REF), 'utf8')));
-  const weightFile = parseSafetensors(new Uint8Array(await readFile(new URL('weights.safetensors', REF))), 'weights');
-  const weights = new Map([...weightFile.keys()].map((k) => [k, readFloat(weightFile, k)]));
-  const graphs = buildStdit3Graphs(config, weights, { quant: 'fp32' });
+  packageDir = await mkdtemp(join(tmpdir(), 'adacache-ref-package-'));
+  await promisify(execFile)(
+    join(ROOT, 'node_modules/.bin/tsx'),
+    ['src/cli/main.ts', 'convert', '--weights', join(REF, 'weights.safetensors'), '--config', join(REF, 'config.json'), '--out', packageDir],
+    { cwd: ROOT },
+  );
+  const files = new Map<string, Uint8Array>();
+  for (const name of await readdir(packageDir)) files.set(name, new Uint8Array(await readFile(join(packageDir, name))));
 
-  const fwd = parseSafetensors(new Uint8Array(await readFile(new URL('forward.safetensors', REF))), 'forward');
+  const fwd = parseSafetensors(new Uint8Array(await readFile(join(REF, 'forward.safetensors'))), 'forward.safetensors');
   const get = (name: string) => readFloat(fwd, name);
-  const x = get('x');
-  const [, , T, H, W] = x.dims as [number, number, number, number, number];
-  const grid = tokenGrid(config, [T, H, W]);
-  const gridFeed: HostFeed = { type: 'int64', dims: [3], data: [grid.T, grid.Hp, grid.Wp] };
-  const height = get('height').data[0]!;
-  const width = get('width').data[0]!;
-  const hidden = config.hidden_size;
-  const posEmb = { dims: [grid.T * grid.Hp * grid.Wp, hidden], data: positionEmbedding(config, grid, height, width) };
-  const rope = ropeTables(config, grid.T);
-  const hd = hidden / config.num_heads;
-  const mask = decodeTensor(fwd.get('mask')!);
-  const onehot = new Float32Array(config.depth);
-  onehot[PROBE_BLOCK] = 1;
-
-  plan = [
-    {
-      graph: 'embed.onnx',
-      feeds: {
-        x: floatFeed(x),
-        timestep: floatFeed(get('timestep')),
-        fps: floatFeed(get('fps')),
-        y: floatFeed(get('y')),
-        pos_emb: floatFeed(posEmb),
-        grid: gridFeed,
-      },
-    },
-    {
-      graph: 'stack.onnx',
-      feeds: {
-        h: { from: 'embed.onnx.h' },
-        t_mlp: { from: 'embed.onnx.t_mlp' },
-        y_emb: { from: 'embed.onnx.y_emb' },
-        mask: { type: 'float32', dims: mask.dims, data: Array.from(mask.data as BigInt64Array, Number) },
-        probe_onehot: floatFeed({ dims: [config.depth], data: onehot }),
-        rope_cos: floatFeed({ dims: [grid.T, hd], data: rope.cos }),
-        rope_sin: floatFeed({ dims: [grid.T, hd], data: rope.sin }),
-        grid: gridFeed,
-      },
-    },
-    {
-      graph: 'final.onnx',
-      feeds: { h: { from: 'stack.onnx.h_out' }, t_emb: { from: 'embed.onnx.t_emb' }, grid: gridFeed },
-    },
-  ];
-  want = { out: get('out'), probe: get(`temporal_blocks.${PROBE_BLOCK}.attn_res`) };
+  const plain = (t: FloatTensor) => ({ dims: t.dims, data: Array.from(t.data) });
+  const manifest = JSON.parse(new TextDecoder().decode(files.get('manifest.json'))) as { sampling: { probeBlock: number } };
+  inputs = {
+    x: plain(get('x')),
+    timestep: Array.from(get('timestep').data),
+    fps: Array.from(get('fps').data),
+    y: plain(get('y')),
+    mask: plain(get('mask')),
+    height: get('height').data[0]!,
+    width: get('width').data[0]!,
+  };
+  want = { out: get('out'), probe: get(`temporal_blocks.${manifest.sampling.probeBlock}.attn_res`) };
 
   server = await startViteServer();
   browser = await launchChromium();
-  await serveFixtures(browser.context, new Map([
-    ['embed.onnx', graphs.embed],
-    ['stack.onnx', graphs.stack],
-    ['final.onnx', graphs.final],
-  ]));
+  await serveFixtures(browser.context, files);
   await browser.page.goto(`${server.url}/test/browser/backend.html`);
   await browser.page.waitForFunction(() => document.title === 'backend harness ready', undefined, { timeout: 60_000 });
 });
@@ -96,6 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  if (packageDir) await rm(packageDir, { recursive: true, force: true });
 });
 
 /** max|a - b| / max|b|. */
@@ -113,24 +79,17 @@ function relMax(got: number[], ref: Float32Array): number {
 describe('reference forward in headless Chromium', () => {
   it.each(['webgpu', 'wasm'])('%s: embed -> stack -> final matches forward.safetensors within 1e-4', async (prefer) => {
     const r = await browser.page.evaluate(
-      ([p, steps]) =>
-        (window as unknown as { runGraphPlan(p: string, s: GraphStep[], read: string[]): Promise<PlanResult> }).runGraphPlan(
-          p,
-          steps,
-          ['final.onnx.out', 'stack.onnx.probe'],
-        ),
-      [prefer, plan] as const,
+      ([p, i]) =>
+        (window as unknown as { runReferenceForward(p: string, i: ForwardInputs): Promise<ForwardResult> }).runReferenceForward(p, i),
+      [prefer, inputs] as const,
     );
-    expect(r.backend.kind, browser.log.join('\n')).toBe(prefer);
-    const outErr = relMax(r.outputs['final.onnx.out']!.values, want.out.data);
-    console.log(
-      `${r.backend.description}: sessions ${r.ms.sessions.toFixed(0)} ms, forward ${r.ms.run.toFixed(0)} ms, out rel err ${outErr.toExponential(2)}`,
-    );
-    // Every intermediate stayed on the backend: GPU buffers on WebGPU, host memory on WASM.
-    expect(new Set(Object.values(r.locations))).toEqual(new Set([prefer === 'webgpu' ? 'gpu' : 'cpu']));
-    const out = r.outputs['final.onnx.out']!;
-    expect(out.dims).toEqual(want.out.dims);
-    expect(relMax(out.values, want.out.data)).toBeLessThanOrEqual(1e-4);
-    expect(relMax(r.outputs['stack.onnx.probe']!.values, want.probe.data)).toBeLessThanOrEqual(1e-4);
+    expect(r.kind, browser.log.join('\n')).toBe(prefer);
+    // Every tensor stayed on the backend: GPU buffers on WebGPU, host memory on WASM.
+    expect(new Set(r.locations)).toEqual(new Set([prefer === 'webgpu' ? 'gpu' : 'cpu']));
+    expect(r.out.dims).toEqual(want.out.dims);
+    const outErr = relMax(r.out.values, want.out.data);
+    console.log(`${r.backend}: load ${r.ms.load.toFixed(0)} ms, forward ${r.ms.forward.toFixed(0)} ms, out rel err ${outErr.toExponential(2)}`);
+    expect(outErr).toBeLessThanOrEqual(1e-4);
+    expect(relMax(r.probe.values, want.probe.data)).toBeLessThanOrEqual(1e-4);
   });
 });

@@ -1,0 +1,88 @@
+/**
+ * One STDiT3 forward on a web backend through the engine's own Stdit3Model, from a converted
+ * package served under /__fixtures/: embed -> stack -> final with every intermediate left where
+ * the backend keeps it; only `out` and the probe are read back.
+ */
+import type { BackendPreference } from '../../src/engine/adapterChoice.ts';
+import type { DeviceTensor } from '../../src/engine/backend.ts';
+import { Stdit3Model } from '../../src/engine/stdit3Model.ts';
+import { createWebBackend } from '../../src/engine/webBackend.ts';
+import { parseManifest } from '../../src/model/manifest.ts';
+import { FIXTURE_PREFIX } from './fixtures.ts';
+
+/** Plain arrays so they cross page.evaluate; `mask` as 0/1 floats. */
+export interface ForwardInputs {
+  x: { dims: number[]; data: number[] };
+  timestep: number[];
+  fps: number[];
+  y: { dims: number[]; data: number[] };
+  mask: { dims: number[]; data: number[] };
+  height: number;
+  width: number;
+}
+
+export interface ForwardResult {
+  backend: string;
+  kind: string;
+  out: { dims: number[]; values: number[] };
+  probe: { dims: number[]; values: number[] };
+  /** Location of every tensor the forward made or fed ('gpu' | 'cpu'). */
+  locations: string[];
+  ms: { load: number; forward: number };
+}
+
+async function fixture(path: string): Promise<Uint8Array> {
+  const res = await fetch(`${FIXTURE_PREFIX}${encodeURIComponent(path)}`);
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+export async function runReferenceForward(prefer: BackendPreference, inputs: ForwardInputs): Promise<ForwardResult> {
+  const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await fixture('manifest.json'))));
+  const backend = await createWebBackend({ prefer });
+  const made: DeviceTensor[] = [];
+  const keep = <T extends DeviceTensor>(t: T) => (made.push(t), t);
+  try {
+    const t0 = performance.now();
+    const files = {
+      embed: await fixture(manifest.files.embed.path),
+      stack: await fixture(manifest.files.stack.path),
+      final: await fixture(manifest.files.final.path),
+    };
+    const model = await Stdit3Model.load(manifest, files, backend);
+    const t1 = performance.now();
+    const [, , T, H, W] = inputs.x.dims as [number, number, number, number, number];
+    const size = model.sizeInputs([T, H, W], inputs.height, inputs.width);
+    made.push(size.posEmb, size.ropeCos, size.ropeSin);
+    const up = (data: number[], dims: number[]) => keep(backend.upload(Float32Array.from(data), dims));
+    const B = inputs.x.dims[0]!;
+    const e = await model.embed(
+      size,
+      up(inputs.x.data, inputs.x.dims),
+      up(inputs.timestep, [B]),
+      up(inputs.fps, [B]),
+      up(inputs.y.data, inputs.y.dims),
+    );
+    Object.values(e).forEach(keep);
+    const s = await model.stack(size, e, up(inputs.mask.data, inputs.mask.dims), manifest.sampling.probeBlock);
+    keep(s.h_out);
+    keep(s.probe);
+    const out = keep(await model.final(size, s.h_out, e.t_emb));
+    const result = {
+      out: { dims: [...out.dims], values: Array.from(await backend.download(out)) },
+      probe: { dims: [...s.probe.dims], values: Array.from(await backend.download(s.probe)) },
+    };
+    const t2 = performance.now();
+    await model.release();
+    return {
+      backend: backend.description,
+      kind: backend.kind,
+      ...result,
+      locations: made.map((t) => t.location),
+      ms: { load: t1 - t0, forward: t2 - t1 },
+    };
+  } finally {
+    for (const t of made) backend.release(t);
+    await backend.dispose();
+  }
+}
