@@ -192,6 +192,8 @@ async function createOrtSession(
         hooks.check();
         throw new SessionRunError(name, e instanceof Error ? e.message : String(e));
       }
+      // A device lost while ORT ran leaves garbage that still "succeeds": ask again afterwards.
+      hooks.check();
       const out: Record<string, DeviceTensor> = {};
       for (const n of session.outputNames) out[n] = hooks.output(n, results[n] as ort.Tensor);
       return out;
@@ -299,7 +301,9 @@ function webGpuBackend(
     download: async (t) => {
       check();
       if (t.location === 'cpu' && t.data) return t.data.slice(0, numel(t.dims));
-      return ops.download(t);
+      const data = await ops.download(t);
+      check();
+      return data;
     },
     release: (t) => {
       if (t.location === 'gpu') t.buffer?.destroy();

@@ -4,6 +4,7 @@
  */
 import type { DeviceTensor } from '../../src/engine/backend.ts';
 import { createWebBackend, type WebBackend } from '../../src/engine/webBackend.ts';
+import type { GpuTensorOps } from '../../src/kernels/gpuOps.ts';
 import type { BackendPreference } from '../../src/engine/adapterChoice.ts';
 import { FIXTURE_PREFIX } from './fixtures.ts';
 
@@ -96,6 +97,12 @@ export async function backendErrors(prefer: BackendPreference): Promise<string[]
     await capture(() => b.createSession(new Uint8Array([1, 2, 3, 4]), 'garbage'));
     const s = await b.createSession(await fixture('affine1.onnx'), 'affine1');
     await capture(() => s.run({}));
+    if (b.kind === 'webgpu') {
+      // A lost device (here destroyed on purpose) must surface as its own error class.
+      const x = b.upload(new Float32Array(33), [1, 33]);
+      (b.ops as GpuTensorOps).context.device.destroy();
+      await capture(() => s.run({ x }));
+    }
     await s.release();
   } finally {
     await b.dispose();
