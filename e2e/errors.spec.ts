@@ -1,6 +1,5 @@
 /** Failures a person can meet, each with a message they understand. */
 import { expect, test } from '@playwright/test';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/browser/chromium.ts';
 import { failOnErrors, REF_MODEL, shot, studioUrl, waitForModel } from './helpers.ts';
 
 test('a damaged cached model file is fetched again, never used', async ({ page }) => {
@@ -34,23 +33,4 @@ test('a missing model package says so', async ({ page }) => {
   await expect(page.getByRole('alert')).toContainText('no model package');
   await expect(page.getByRole('button', { name: 'Try again' })).toBeVisible();
   await shot(page, '21-missing-model');
-});
-
-test.describe('without WebGPU', () => {
-  test.use({
-    // Without --enable-unsafe-webgpu headless Chromium on Linux offers no adapter.
-    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu') },
-  });
-
-  test('asking for WebGPU falls back to WASM and says so', async ({ page }) => {
-    const errors = failOnErrors(page);
-    await page.goto(studioUrl({ backend: 'webgpu', prompt: 'a red square moving down', steps: 3, policy: 'none' }));
-    await waitForModel(page);
-    await expect(page.getByTestId('backend')).toHaveText(/WASM/);
-    await expect(page.getByRole('alert').filter({ hasText: 'WebGPU is not available' })).toContainText(/WASM/);
-    await page.getByRole('button', { name: 'Generate' }).click();
-    await expect(page.getByTestId('scrubber-count')).toHaveAttribute('data-count', '3', { timeout: 120_000 });
-    await shot(page, '22-no-webgpu');
-    expect(errors).toEqual([]);
-  });
 });

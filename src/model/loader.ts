@@ -16,7 +16,7 @@ export interface PackageFileEntry {
   sha256: string;
 }
 
-export type FileStage = 'cached' | 'downloading' | 'verifying' | 'ready' | 'refetching';
+export type FileStage = 'queued' | 'cached' | 'downloading' | 'verifying' | 'ready' | 'refetching';
 
 export interface FileProgress {
   path: string;
@@ -175,7 +175,7 @@ export async function loadModelPackage(baseUrl: string, opts: FetchOptions): Pro
   const manifest = parseManifest(await fetchJson(new URL('manifest.json', dir).href, opts));
   const entries = Object.entries(manifest.files) as [FileRole, PackageFileEntry][];
   // Announce every file first so the page shows the whole list from the start.
-  for (const [, e] of entries) opts.onProgress?.({ path: e.path, stage: 'downloading', loaded: 0, total: e.bytes });
+  for (const [, e] of entries) opts.onProgress?.({ path: e.path, stage: 'queued', loaded: 0, total: e.bytes });
   const files: FetchedPackage['files'] = {};
   for (const [role, entry] of entries) files[role] = await fetchVerified(dir, entry, opts);
   return { dir, manifest, files };

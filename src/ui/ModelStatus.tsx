@@ -34,7 +34,7 @@ export function ModelStatus() {
           <span className="mono">{f.path}</span>
           <progress max={f.total || 1} value={f.loaded} aria-label={`Download of ${f.path}`} />
           <span className="muted">
-            {f.stage === 'cached' ? 'cached ✓' : f.stage === 'ready' ? 'verified ✓' : `${f.stage} ${mb(f.loaded)}/${mb(f.total)} MB`}
+            {f.stage === 'cached' ? 'cached ✓' : f.stage === 'ready' ? 'verified ✓' : f.stage === 'queued' ? `waiting (${mb(f.total)} MB)` : `${f.stage} ${mb(f.loaded)}/${mb(f.total)} MB`}
           </span>
           {f.note && <span className="warn">{f.note}</span>}
         </li>

@@ -1,0 +1,119 @@
+/// <reference lib="webworker" />
+/**
+ * The engine's home in the page: loads the model package (verified, cached), picks the backend,
+ * compiles the sessions and runs generations, posting every step as it is computed. The page
+ * never waits on any of this.
+ */
+import type { Backend } from '../engine/backend.ts';
+import { Stdit3Model } from '../engine/stdit3Model.ts';
+import { createWebBackend, type WebBackend } from '../engine/webBackend.ts';
+import { defaultStore } from '../model/cache.ts';
+import { loadModelPackage, type FetchedPackage } from '../model/loader.ts';
+import { classifyError } from './errors.ts';
+import type { CodebookRow, FromWorker, ModelInfo, ToWorker } from './protocol.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+function send(msg: FromWorker, transfer: Transferable[] = []): void {
+  scope.postMessage(msg, transfer);
+}
+
+interface Loaded {
+  pkg: FetchedPackage;
+  backend: WebBackend;
+  model: Stdit3Model;
+}
+
+let loaded: Loaded | null = null;
+/** Each load gets a number so a slow, superseded load cannot overwrite a newer one. */
+let loadSeq = 0;
+const runs = new Map<number, AbortController>();
+
+/** Reports each ONNX session as it compiles (the slow part of loading on WebGPU). */
+function withCompileProgress(backend: Backend, count: number): Backend {
+  let index = 0;
+  return Object.assign(Object.create(backend) as Backend, {
+    async createSession(onnx: Uint8Array, name: string) {
+      const i = index++;
+      const session = name.split('/').pop() ?? name;
+      send({ type: 'compile', session, index: i, count, done: false });
+      const s = await backend.createSession(onnx, name);
+      send({ type: 'compile', session, index: i, count, done: true });
+      return s;
+    },
+  });
+}
+
+function rows(cb: [number, number][]): CodebookRow[] {
+  return cb.map(([threshold, rate]) => ({ threshold, rate }));
+}
+
+function describe(pkg: FetchedPackage, backend: WebBackend): ModelInfo {
+  const m = pkg.manifest;
+  const [frames, lh, lw] = m.sampling.latent;
+  return {
+    name: m.name,
+    backend: backend.kind,
+    backendDescription: backend.description,
+    ...(backend.decision.fallback ? { fallback: backend.decision.fallback } : {}),
+    vocabulary: m.textEncoder.kind === 'grammar' ? (m.textEncoder.vocabulary ?? []) : [],
+    takesText: m.textEncoder.kind !== 'none',
+    codebooks: Object.fromEntries(Object.entries(m.codebooks).map(([k, v]) => [k, rows(v)])),
+    defaults: {
+      steps: m.sampling.steps,
+      guidance: m.sampling.cfg,
+      frames,
+      height: lh * m.decoder.upscale,
+      width: lw * m.decoder.upscale,
+      fps: m.sampling.fps,
+    },
+  };
+}
+
+async function unload(): Promise<void> {
+  for (const ac of runs.values()) ac.abort();
+  const prev = loaded;
+  loaded = null;
+  if (prev) await prev.backend.dispose().catch(() => undefined);
+}
+
+async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
+  const seq = ++loadSeq;
+  await unload();
+  let backend: WebBackend | undefined;
+  try {
+    const store = await defaultStore();
+    const pkg = await loadModelPackage(msg.modelUrl, { store, onProgress: (progress) => send({ type: 'file', progress }) });
+    backend = await createWebBackend({ prefer: msg.backend });
+    const onnx = (['embed', 'stack', 'final'] as const).length;
+    const model = await Stdit3Model.load(pkg.manifest, pkg.files, withCompileProgress(backend, onnx));
+    if (seq !== loadSeq) {
+      await backend.dispose();
+      return;
+    }
+    loaded = { pkg, backend, model };
+    send({ type: 'ready', info: describe(pkg, backend) });
+  } catch (e) {
+    await backend?.dispose().catch(() => undefined);
+    if (seq === loadSeq) send({ type: 'load-error', error: classifyError(e) });
+  }
+}
+
+scope.onmessage = (e: MessageEvent<ToWorker>) => {
+  const msg = e.data;
+  switch (msg.type) {
+    case 'load':
+      void load(msg);
+      return;
+    case 'generate':
+      send({ type: 'run-error', id: msg.id, error: { name: 'NotReady', kind: 'internal', message: 'generation is not wired yet' } });
+      return;
+    case 'cancel':
+      runs.get(msg.id)?.abort();
+      return;
+    case 'lose-device':
+      // Destroying the device is what a driver reset does to us: every later GPU call fails.
+      if (loaded?.backend.kind === 'webgpu') void loaded.backend.dispose();
+      return;
+  }
+};
