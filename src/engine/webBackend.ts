@@ -20,7 +20,7 @@ import {
   type BackendDecision,
   type BackendPreference,
 } from './adapterChoice.ts';
-import type { Backend, DeviceTensor, HostTensor, ModelSession } from './backend.ts';
+import type { Backend, DeviceTensor, HostTensor, ModelSession, TensorOps } from './backend.ts';
 
 export class WebGpuDeviceLostError extends Error {
   constructor(message: string) {
@@ -62,6 +62,8 @@ export interface WebBackend extends Backend {
   readonly adapter?: AdapterSummary;
   /** WASM threads ORT uses (1 unless the page is cross-origin isolated). */
   readonly wasmThreads: number;
+  /** The GPUDevice ORT and the WGSL kernels share (WebGPU only). */
+  readonly device?: GPUDevice;
 }
 
 /** Limits raised to the adapter's maximum, as ORT does for the devices it creates itself. */
@@ -242,6 +244,19 @@ function wasmBackend(decision: BackendDecision, adapter: AdapterSummary | undefi
   };
 }
 
+/** The GPU kernels, each refusing to run once the device is lost (their work would vanish silently). */
+function lossAwareOps(ops: TensorOps, check: () => void): TensorOps {
+  return {
+    add: (a, b) => (check(), ops.add(a, b)),
+    sub: (a, b) => (check(), ops.sub(a, b)),
+    l1Sums: async (a, b) => (check(), ops.l1Sums(a, b)),
+    frameShiftSums: async (p, s, strides) => (check(), ops.frameShiftSums(p, s, strides)),
+    guidance: (out, channels, scale) => (check(), ops.guidance(out, channels, scale)),
+    axpy: (z, v, dt) => (check(), ops.axpy(z, v, dt)),
+    concat0: (parts) => (check(), ops.concat0(parts)),
+  };
+}
+
 function webGpuBackend(
   device: GPUDevice,
   adapter: AdapterSummary,
@@ -289,7 +304,8 @@ function webGpuBackend(
     decision,
     adapter,
     wasmThreads,
-    ops,
+    ops: lossAwareOps(ops, check),
+    device,
     createSession: (onnx, name) => {
       check();
       return createOrtSession(onnx, name, options, hooks, live);

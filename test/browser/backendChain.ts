@@ -4,7 +4,6 @@
  */
 import type { DeviceTensor } from '../../src/engine/backend.ts';
 import { createWebBackend, type WebBackend } from '../../src/engine/webBackend.ts';
-import type { GpuTensorOps } from '../../src/kernels/gpuOps.ts';
 import type { BackendPreference } from '../../src/engine/adapterChoice.ts';
 import { FIXTURE_PREFIX } from './fixtures.ts';
 
@@ -100,8 +99,9 @@ export async function backendErrors(prefer: BackendPreference): Promise<string[]
     if (b.kind === 'webgpu') {
       // A lost device (here destroyed on purpose) must surface as its own error class.
       const x = b.upload(new Float32Array(33), [1, 33]);
-      (b.ops as GpuTensorOps).context.device.destroy();
+      b.device!.destroy();
       await capture(() => s.run({ x }));
+      await capture(() => b.ops.l1Sums(x, x));
     }
     await s.release();
   } finally {

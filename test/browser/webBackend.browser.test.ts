@@ -82,12 +82,15 @@ describe('createWebBackend in headless Chromium', () => {
   });
 
   it.each(['webgpu', 'wasm'])('%s: bad input gets named errors', async (prefer) => {
-    const [badPrefer, empty, garbage, missing, lost] = await call('backendErrors', prefer);
+    const [badPrefer, empty, garbage, missing, lost, lostKernel] = await call('backendErrors', prefer);
     expect(badPrefer).toMatch(/^BackendInputError: createWebBackend: prefer must be/);
     expect(empty).toBe("SessionCreateError: could not load ONNX graph 'empty': empty model bytes");
     expect(garbage).toMatch(/^SessionCreateError: could not load ONNX graph 'garbage'/);
     expect(missing).toBe('SessionRunError: affine1: missing inputs: x');
-    if (prefer === 'webgpu') expect(lost).toMatch(/^WebGpuDeviceLostError: WebGPU device lost/);
+    if (prefer === 'webgpu') {
+      expect(lost).toMatch(/^WebGpuDeviceLostError: WebGPU device lost/);
+      expect(lostKernel).toMatch(/^WebGpuDeviceLostError/);
+    }
   });
 
   it.each([
