@@ -121,6 +121,8 @@ describe('WGSL kernels vs TypeScript twins (Dawn / llvmpipe)', () => {
     [2, 5, 3, 7, [1, 2, 4]],
     [2, 16, 64, 33, [1]],
     [1, 2, 1, 1, [1]],
+    // More pairs than 1024 workgroups x 128 invocations: each invocation loops.
+    [2, 8, 256, 97, [1, 3]],
   ])('frameShiftSums B=%i T=%i S=%i C=%i strides %j within 1e-5', async (b, t, s, c, strides) => {
     const dims = [b, t * s, c];
     const [gp, cp] = both(randomData(b * t * s * c, 13, 2), dims);
