@@ -14,7 +14,7 @@ export const WORKGROUP_SIZE = 128;
 export const MAX_REDUCTION_GROUPS = 1024;
 
 /** Usage of tensor buffers (read lazily: in Node the WebGPU globals appear at runtime). */
-export function tensorUsage(): GPUBufferUsageFlags {
+function tensorUsage(): GPUBufferUsageFlags {
   return GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 }
 

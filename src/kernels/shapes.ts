@@ -20,7 +20,7 @@ function assertDims(kernel: string, name: string, t: DeviceTensor): void {
   }
 }
 
-export function sameDims(a: readonly number[], b: readonly number[]): boolean {
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
