@@ -22,7 +22,8 @@ export function PromptPanel() {
   const cancel = useStudio((s) => s.cancel);
   const vocabulary = info?.vocabulary ?? [];
   const unknown = useMemo(() => unknownWords(settings.prompt, vocabulary), [settings.prompt, vocabulary]);
-  const codebooks = Object.keys(info?.codebooks ?? { fast: [], slow: [] });
+  // fast, slow and 100 are built into the engine; packages may add calibrated ones.
+  const codebooks = [...new Set(['fast', 'slow', '100', ...Object.keys(info?.codebooks ?? {})])];
   const customCodebook = !codebooks.includes(settings.codebook);
 
   const onKey = (e: React.KeyboardEvent) => {
