@@ -101,7 +101,10 @@ async function probeAdapter(): Promise<GPUAdapter | string> {
   if (!gpu) return 'navigator.gpu is missing: this browser has no WebGPU or the page is not a secure context';
   try {
     // Some adapters (e.g. Mesa on OpenGL ES) only offer WebGPU's compatibility feature level.
-    const adapter = (await gpu.requestAdapter()) ?? (await gpu.requestAdapter({ featureLevel: 'compatibility' }));
+    // High performance: on dual-GPU laptops the discrete GPU, not the integrated one.
+    const adapter =
+      (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
+      (await gpu.requestAdapter({ featureLevel: 'compatibility' }));
     return adapter ?? 'requestAdapter() returned no adapter';
   } catch (e) {
     return `requestAdapter() failed: ${e instanceof Error ? e.message : String(e)}`;
