@@ -47,6 +47,8 @@ export interface ChainResult {
   locations: string[];
   /** y2 = affine2(affine1(x) + affine1(x)), read back once at the end. */
   y2: number[];
+  /** The same chain with each input released right after use. */
+  y2Early: number[];
   /** l1Sums(y1, 2*y1) computed where the tensors live. */
   sums: { diff: number; ref: number };
 }
@@ -68,9 +70,20 @@ export async function runAffineChain(prefer: BackendPreference, x: number[], n: 
     made.push(y2);
     const sums = await b.ops.l1Sums(y1, doubled);
     const host = await b.download(y2);
+    // Again, releasing every input as soon as the call that reads it returns, as a sampler
+    // does: the backend must have handed the work to the device by then.
+    const x2 = b.upload(Float32Array.from(x), [n, k]);
+    const { y: z1 } = (await s1.run({ x: x2 })) as { y: DeviceTensor };
+    b.release(x2);
+    const z2 = b.ops.add(z1, z1);
+    b.release(z1);
+    const { y: z3 } = (await s2.run({ x: z2 })) as { y: DeviceTensor };
+    b.release(z2);
+    const early = await b.download(z3);
+    b.release(z3);
     await s1.release();
     await s2.release();
-    return { backend: info(b), locations: made.map((t) => t.location), y2: Array.from(host), sums };
+    return { backend: info(b), locations: made.map((t) => t.location), y2: Array.from(host), y2Early: Array.from(early), sums };
   } finally {
     for (const t of made) b.release(t);
     await b.dispose();

@@ -104,6 +104,7 @@ describe('createWebBackend in headless Chromium', () => {
     expect(r.backend.kind, browser.log.join('\n')).toBe(prefer);
     expect(new Set(r.locations)).toEqual(new Set([prefer === 'webgpu' ? 'gpu' : 'cpu']));
     expect(maxRel(r.y2, want.y2)).toBeLessThan(1e-5);
+    expect(r.y2Early).toEqual(r.y2);
     expect(Math.abs(r.sums.diff - want.diff) / want.diff).toBeLessThan(1e-5);
     expect(Math.abs(r.sums.ref - want.ref) / want.ref).toBeLessThan(1e-5);
   });
