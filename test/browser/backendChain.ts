@@ -5,7 +5,7 @@
 import type { DeviceTensor } from '../../src/engine/backend.ts';
 import { createWebBackend, type WebBackend } from '../../src/engine/webBackend.ts';
 import type { BackendPreference } from '../../src/engine/adapterChoice.ts';
-import { FIXTURE_PREFIX } from './fixtures.ts';
+import { fetchFixture as fixture } from './fixtures.ts';
 
 export interface BackendInfo {
   kind: string;
@@ -25,12 +25,6 @@ function info(b: WebBackend): BackendInfo {
     adapter: b.adapter ? `${b.adapter.vendor} ${b.adapter.architecture}`.trim() : null,
     wasmThreads: b.wasmThreads,
   };
-}
-
-async function fixture(name: string): Promise<Uint8Array> {
-  const res = await fetch(`${FIXTURE_PREFIX}${encodeURIComponent(name)}`);
-  if (!res.ok) throw new Error(`fixture ${name}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
 }
 
 export async function backendInfo(prefer: BackendPreference): Promise<BackendInfo> {

@@ -11,3 +11,10 @@ export async function serveFixtures(context: BrowserContext, files: ReadonlyMap<
     else await route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from(body) });
   });
 }
+
+/** Page side: the bytes of a served fixture. */
+export async function fetchFixture(name: string): Promise<Uint8Array> {
+  const res = await fetch(`${FIXTURE_PREFIX}${encodeURIComponent(name)}`);
+  if (!res.ok) throw new Error(`fixture ${name}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}

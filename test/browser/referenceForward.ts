@@ -8,7 +8,7 @@ import type { DeviceTensor } from '../../src/engine/backend.ts';
 import { Stdit3Model } from '../../src/engine/stdit3Model.ts';
 import { createWebBackend } from '../../src/engine/webBackend.ts';
 import { parseManifest } from '../../src/model/manifest.ts';
-import { FIXTURE_PREFIX } from './fixtures.ts';
+import { fetchFixture as fixture } from './fixtures.ts';
 
 /** Plain arrays so they cross page.evaluate; `mask` as 0/1 floats. */
 export interface ForwardInputs {
@@ -29,12 +29,6 @@ export interface ForwardResult {
   /** Location of every tensor the forward made or fed ('gpu' | 'cpu'). */
   locations: string[];
   ms: { load: number; forward: number };
-}
-
-async function fixture(path: string): Promise<Uint8Array> {
-  const res = await fetch(`${FIXTURE_PREFIX}${encodeURIComponent(path)}`);
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
 }
 
 export async function runReferenceForward(prefer: BackendPreference, inputs: ForwardInputs): Promise<ForwardResult> {
