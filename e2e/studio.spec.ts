@@ -93,6 +93,7 @@ test('generate, watch, compare, export and keep the history (WASM)', async ({ pa
   const [, frames, fps] = /(\d+) frames at ([\d.]+) fps/.exec(status ?? '')!;
   expect(info.topLevel).toEqual(['ftyp', 'moov', 'mdat']);
   expect(['avc1', 'vp09', 'av01']).toContain(info.sampleEntry);
+  test.info().annotations.push({ type: 'mp4', description: `${info.sampleEntry} ${info.width}x${info.height}, ${info.samples} samples, ${info.duration.toFixed(3)} s` });
   expect(info.samples).toBe(Number(frames));
   expect(info.duration).toBeCloseTo(Number(frames) / Number(fps), 2);
   expect(info.width % 2).toBe(0);
