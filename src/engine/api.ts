@@ -17,18 +17,48 @@ export type PolicySpec =
   | { kind: 'static'; interval: number }
   | { kind: 'teacache'; threshold: number };
 
+/**
+ * Caption embeddings given directly (packages whose textEncoder is "none", or to replay a run):
+ * y [1, 1, L, caption_channels], mask the valid tokens of y (length L, 1 or 0; used for both CFG
+ * halves as Open-Sora does), yNull the unconditional caption (default: the package's learned one).
+ */
+export interface CaptionInput {
+  y: Float32Array;
+  mask: ArrayLike<number>;
+  yNull?: Float32Array;
+}
+
+/** Open-Sora's model-side size: the pixel height/width/frames the model and timestep transform are told. */
+export interface ConditioningSize {
+  height: number;
+  width: number;
+  numFrames: number;
+}
+
 export interface GenerateRequest {
+  /** The prompt; may be empty only when `caption` is given. */
   prompt: string;
   seed: number;
   steps: number;
   /** Classifier-free guidance scale (Open-Sora's cfg_scale). */
   guidance: number;
   policy: PolicySpec;
-  /** Video size; defaults come from the manifest's sampling section. */
+  /**
+   * Output video size (numFrames = latent frames; height/width = latent size x the decoder's
+   * upscale); defaults come from the manifest's sampling section.
+   */
   numFrames?: number;
   height?: number;
   width?: number;
   fps?: number;
+  /** Caption embeddings instead of text (required for packages without a text encoder). */
+  caption?: CaptionInput;
+  /** Initial noise z0 [1, C, T, H, W] instead of the seeded noise (replays). */
+  noise?: Float32Array;
+  /** What the model is told; default: the manifest's, scaled with the latent size. */
+  conditioning?: ConditioningSize;
+  /** Decode a preview of the predicted clean video at each step (default true). */
+  previews?: boolean;
 }
 
 /** What the sampler records for one denoising step (1-based `step`). */
