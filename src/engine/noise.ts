@@ -45,6 +45,13 @@ export class Xoshiro128 {
     this.s = s;
   }
 
+  /** A generator from a raw state (for checking against the published reference outputs). */
+  static fromState(state: readonly [number, number, number, number]): Xoshiro128 {
+    const g = new Xoshiro128(0);
+    g.s = Uint32Array.from(state);
+    return g;
+  }
+
   /** Next uniform 32-bit unsigned integer. */
   nextU32(): number {
     const s = this.s;
