@@ -1,11 +1,15 @@
 /** The Node CLI: `npm run cli -- <command> [flags]`. One file per command in ./commands. */
 import { UsageError, type Command } from './args.ts';
 import { convertCommand } from './commands/convert.ts';
+import { calibrateCommand } from './commands/calibrate.ts';
 import { forwardCommand } from './commands/forward.ts';
+import { sampleCommand } from './commands/sample.ts';
 
 const commands: Record<string, Command> = {
   convert: convertCommand,
   forward: forwardCommand,
+  sample: sampleCommand,
+  calibrate: calibrateCommand,
 };
 
 function help(): string {
