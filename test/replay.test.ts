@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { buildPackage, defaultProbeBlock } from '../src/convert/package.ts';
 import type { PolicySpec } from '../src/engine/api.ts';
-import { createEngine, type Engine, type PackageData } from '../src/engine/generate.ts';
+import { calibrate } from '../src/cache/calibrate.ts';
+import { CodebookError } from '../src/cache/codebook.ts';
+import type { GenerateRequest, StepEvent } from '../src/engine/api.ts';
+import { createEngine, EmptyPromptError, RequestError, type Engine, type PackageData } from '../src/engine/generate.ts';
 import { createNodeBackend } from '../src/engine/nodeBackend.ts';
 import type { FileRole } from '../src/model/manifest.ts';
 import { maxRelError, REFERENCE_DIR, referenceConfig, referenceTensors } from './reference.ts';
@@ -92,4 +95,95 @@ describe('replay of the official AdaCache runs', () => {
       expect(err).toBeLessThan(1e-3);
     }, 120_000);
   }
+});
+
+describe('engine.generate on the reference package', () => {
+  let engine: Engine;
+  const caption = { y: sampling.get('y_cond')!.data, mask: sampling.get('mask')!.data };
+  const base: GenerateRequest = { prompt: '', seed: 3, steps: 12, guidance: 7, policy: { kind: 'none' }, caption };
+  beforeAll(async () => {
+    engine = await createEngine(await referencePackage(), await createNodeBackend({ threads: 1 }));
+  }, 120_000);
+  afterAll(async () => engine?.dispose());
+
+  it('gives the same latent for the same seed and another for another seed', async () => {
+    const a = await engine.generate(base);
+    const b = await engine.generate(base);
+    const c = await engine.generate({ ...base, seed: 4 });
+    expect(b.latent).toEqual(a.latent);
+    expect(c.latent).not.toEqual(a.latent);
+    expect(a.latentDims).toEqual([1, 4, 4, 8, 8]);
+    expect(a.video).toMatchObject({ frames: 4, height: 8, width: 8, fps: 24 });
+  });
+
+  it('reports every step with a preview; the last preview is the final video', async () => {
+    const events: StepEvent[] = [];
+    const res = await engine.generate(base, (e) => events.push(e));
+    expect(events.map((e) => e.record.step)).toEqual([...Array(12).keys()].map((i) => i + 1));
+    expect(events.every((e) => e.preview?.rgb.length === 4 * 8 * 8 * 3)).toBe(true);
+    expect(events.at(-1)!.preview!.rgb).toEqual(res.video.rgb);
+    expect(events[0]!.preview!.rgb).not.toEqual(res.video.rgb);
+  });
+
+  it('stops when the signal aborts, and runs again afterwards', async () => {
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const run = engine.generate(base, (e) => {
+      seen.push(e.record.step);
+      if (e.record.step === 3) ac.abort();
+    }, ac.signal);
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toEqual([1, 2, 3]);
+    expect((await engine.generate({ ...base, steps: 3 })).trace.recomputed_steps).toEqual([1, 2, 3]);
+  });
+
+  it('static interval 1 equals no caching; interval 3 computes every third step', async () => {
+    const none = await engine.generate(base);
+    expect((await engine.generate({ ...base, policy: { kind: 'static', interval: 1 } })).latent).toEqual(none.latent);
+    const s3 = await engine.generate({ ...base, policy: { kind: 'static', interval: 3 } });
+    expect(s3.trace.recomputed_steps).toEqual([1, 4, 7, 10]);
+    expect(s3.latent).not.toEqual(none.latent);
+  });
+
+  it('TeaCache skips steps while the accumulated tea_input change stays below the threshold', async () => {
+    const res = await engine.generate({ ...base, policy: { kind: 'teacache', threshold: 0.3 } });
+    const rec = res.trace.records;
+    expect(res.trace.recomputed_steps[0]).toBe(1);
+    expect(res.trace.recomputed_steps.at(-1)).toBe(12);
+    expect(res.trace.recomputed_steps.length).toBeLessThan(12);
+    for (const r of rec.slice(1)) {
+      expect(r.distance).toBeGreaterThan(0);
+      if (!r.computed) expect(r.distance).toBeLessThan(0.3);
+    }
+  });
+
+  it('calibration proposes a codebook whose predicted speedup the real cached run shows', async () => {
+    const req = { ...base, steps: 30 };
+    const cal = await calibrate(engine, [req], 2);
+    expect(cal.predictedSpeedup).toBeGreaterThanOrEqual(2);
+    const text = cal.codebook.map(([t, r]) => `${t}:${r}`).join(',');
+    const res = await engine.generate({ ...req, policy: { kind: 'adacache', codebook: text, moreg: false } });
+    expect(30 / res.trace.recomputed_steps.length).toBeCloseTo(cal.predictedSpeedup, 1);
+  });
+
+  it('rejects bad requests with a clear message', async () => {
+    const bad = async (r: Partial<GenerateRequest> & Record<string, unknown>, err: unknown, msg: RegExp) =>
+      expect(engine.generate({ ...base, ...r } as GenerateRequest)).rejects.toSatisfy((e: Error) => e instanceof (err as typeof Error) && msg.test(e.message));
+    await bad({ steps: 1 }, RequestError, /steps must be an integer from 2 to 1000/);
+    await bad({ steps: 2.5 }, RequestError, /steps/);
+    await bad({ guidance: Number.NaN }, RequestError, /guidance/);
+    await bad({ seed: -1 }, RequestError, /seed/);
+    await bad({ caption: undefined, prompt: '  ' }, EmptyPromptError, /prompt is empty/);
+    await bad({ caption: undefined, prompt: 'a cat' }, RequestError, /no text encoder: pass caption embeddings/);
+    await bad({ policy: { kind: 'adacache', codebook: 'turbo', moreg: false } }, CodebookError, /unknown codebook "turbo"/);
+    await bad({ policy: { kind: 'adacache', codebook: 'fast', moreg: false, probeBlock: 3 } }, RequestError, /probeBlock must be a temporal block index from 0 to 2/);
+    await bad({ policy: { kind: 'static', interval: 0 } }, RequestError, /static interval/);
+    await bad({ policy: { kind: 'teacache', threshold: -1 } }, RequestError, /TeaCache threshold/);
+    await bad({ policy: { kind: 'pab' } as never }, RequestError, /unknown policy kind "pab"/);
+    await bad({ noise: new Float32Array(5) }, RequestError, /noise must be a Float32Array of 1024 values/);
+    await bad({ caption: { y: caption.y, mask: [1, 1] } }, RequestError, /caption.mask must have 8 entries/);
+    await bad({ caption: { y: caption.y, mask: new Array(8).fill(0) } }, RequestError, /no valid token/);
+    await bad({ height: 60 }, RequestError, /height must be a positive multiple of 16/);
+    await bad({ numFrames: 4, conditioning: { height: 64, width: 64, numFrames: 8 } }, RequestError, /1 or at least 17 frames/);
+  });
 });

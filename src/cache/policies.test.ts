@@ -5,6 +5,7 @@ import { REFERENCE_DIR } from '../../test/reference.ts';
 import type { DeviceTensor } from '../engine/backend.ts';
 import { cpuTensorOps, hostTensor } from '../kernels/cpuOps.ts';
 import { AdaCachePolicy, defaultMoreg, moregWindow } from './adacache.ts';
+import { CalibrationError, ProbeRecorderPolicy, proposeCodebook, simulateSchedule } from './calibrate.ts';
 import { BUILTIN_CODEBOOKS, CodebookError, lookupRate, parseCodebookText, resolveCodebook } from './codebook.ts';
 import { createPolicy } from './index.ts';
 import { PolicyError, type CachePolicy, type PolicyEnv } from './policy.ts';
@@ -179,5 +180,40 @@ describe('static and TeaCache policies', () => {
     expect(createPolicy({ kind: 'adacache', codebook: 'fast', moreg: true }, e).name).toBe('adacache+moreg');
     expect(createPolicy({ kind: 'teacache', threshold: 0.1 }, e).name).toBe('teacache');
     expect(() => createPolicy({ kind: 'pab' } as never, e)).toThrow(/unknown cache policy/);
+  });
+});
+
+describe('calibration', () => {
+  /** Baseline spans where the probe drifts by `d` a step: spans[s][r] = r * d (NaN before step 1). */
+  const spans = (n: number, d: number, max = 6) =>
+    Array.from({ length: n }, (_, i) => Array.from({ length: max }, (_, r) => (i - r - 1 >= 0 ? (r + 1) * d : NaN)));
+
+  it('simulates AdaCache on recorded spans as the policy schedules it', async () => {
+    // Constant drift 0.05 a step: normalised distance 0.05 < 0.08 -> rate 6 after the first decision.
+    expect(simulateSchedule(spans(20, 0.05), BUILTIN_CODEBOOKS.fast)).toEqual([1, 2, 8, 14, 19, 20]);
+    const e = env(20);
+    const { computed } = await drive(new AdaCachePolicy(e, { codebook: BUILTIN_CODEBOOKS.fast }), e, (s) => 0.05);
+    expect(computed).toEqual([1, 2, 8, 14, 19, 20]);
+  });
+
+  it('records span distances with the probe recorder and frees what it keeps', async () => {
+    const e = env(5);
+    const rec = new ProbeRecorderPolicy(e, 2);
+    await drive(rec, e, () => 1);
+    // Probe levels 1, 2, 4, 8, 16: |a - b| / |a| = 1 for one step, 3 for two.
+    expect(rec.spans[0]!.every(Number.isNaN)).toBe(true);
+    expect(rec.spans[4]).toEqual([1, 3]);
+    expect(e.live.size).toBe(0);
+  });
+
+  it('scales the thresholds until the predicted speedup reaches the target, or says it cannot', () => {
+    const curves = [spans(30, 0.1), spans(30, 0.2)];
+    const cal = proposeCodebook(curves, 2.5);
+    expect(cal.predictedSpeedup).toBeGreaterThanOrEqual(2.5);
+    expect(cal.codebook.map((c) => c[1])).toEqual([6, 5, 4, 3, 2, 1]);
+    const slower = proposeCodebook(curves, 1.5);
+    expect(slower.codebook[0]![0]).toBeLessThan(cal.codebook[0]![0]);
+    expect(() => proposeCodebook(curves, 20)).toThrow(/out of reach/);
+    expect(() => proposeCodebook([], 2)).toThrow(CalibrationError);
   });
 });
