@@ -192,7 +192,7 @@ describe('calibration', () => {
     // Constant drift 0.05 a step: normalised distance 0.05 < 0.08 -> rate 6 after the first decision.
     expect(simulateSchedule(spans(20, 0.05), BUILTIN_CODEBOOKS.fast)).toEqual([1, 2, 8, 14, 19, 20]);
     const e = env(20);
-    const { computed } = await drive(new AdaCachePolicy(e, { codebook: BUILTIN_CODEBOOKS.fast }), e, (s) => 0.05);
+    const { computed } = await drive(new AdaCachePolicy(e, { codebook: BUILTIN_CODEBOOKS.fast }), e, () => 0.05);
     expect(computed).toEqual([1, 2, 8, 14, 19, 20]);
   });
 
