@@ -1,0 +1,78 @@
+/**
+ * The `sample` and `calibrate` commands end to end: the reference checkpoint converted by the CLI,
+ * an official run replayed from sampling.safetensors, a codebook calibrated into the package.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSafetensors, readFloat } from '../src/model/safetensors.ts';
+import { maxRelError, REFERENCE_DIR, referenceTensors } from './reference.ts';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('CLI sample + calibrate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'adacache-sample-'));
+  const pkg = join(dir, 'pkg');
+  const ref = join(REFERENCE_DIR, 'sampling.safetensors');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeAll(async () => {
+    const conv = await cli('convert', '--weights', join(REFERENCE_DIR, 'weights.safetensors'), '--config', join(REFERENCE_DIR, 'config.json'), '--out', pkg);
+    expect(conv.code).toBe(0);
+  }, 60_000);
+
+  it('replays the official AdaCache fast + MoReg run from sampling.safetensors', async () => {
+    const out = join(dir, 'moreg');
+    const r = await cli(
+      'sample', '--model', pkg, '--noise', ref, '--caption-embeddings', ref, '--steps', '30', '--cfg', '7',
+      '--height', '64', '--width', '64', '--num-frames', '17', '--fps', '24',
+      '--policy', 'adacache', '--codebook', 'fast', '--moreg', '--probe-block', '1', '--out', out,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const golden = JSON.parse(readFileSync(join(REFERENCE_DIR, 'sampling.json'), 'utf8'));
+    const trace = JSON.parse(readFileSync(join(out, 'trace.json'), 'utf8'));
+    expect(trace.recomputed_steps).toEqual(golden.runs.adacache_fast_moreg.recomputed_steps);
+    expect(trace.records).toHaveLength(30);
+    const z = readFloat(parseSafetensors(new Uint8Array(readFileSync(join(out, 'latent.safetensors')))), 'z');
+    expect(z.dims).toEqual([1, 4, 4, 8, 8]);
+    expect(maxRelError(z.data, referenceTensors('sampling').get('z_final.adacache_fast_moreg')!.data)).toBeLessThan(1e-3);
+  }, 60_000);
+
+  it('calibrates a named codebook into the package and samples with it', async () => {
+    const cal = await cli('calibrate', '--model', pkg, '--caption-embeddings', ref, '--target', '2', '--name', 'mine', '--steps', '30');
+    expect(cal.code).toBe(0);
+    const saved = JSON.parse(readFileSync(join(pkg, 'manifest.json'), 'utf8')).codebooks.mine as [number, number][];
+    expect(saved.map((e) => e[1])).toEqual([6, 5, 4, 3, 2, 1]);
+    const predicted = Number(/predicted ([0-9.]+)x/.exec(cal.stdout)![1]);
+    expect(predicted).toBeGreaterThanOrEqual(2);
+    const out = join(dir, 'mine');
+    const r = await cli('sample', '--model', pkg, '--caption-embeddings', ref, '--steps', '30', '--policy', 'adacache', '--codebook', 'mine', '--out', out);
+    expect(r.code).toBe(0);
+    const trace = JSON.parse(readFileSync(join(out, 'trace.json'), 'utf8'));
+    expect(30 / trace.recomputed_steps.length).toBeCloseTo(predicted, 1);
+  }, 60_000);
+
+  it('explains bad flags', async () => {
+    const a = await cli('sample', '--model', pkg, '--out', join(dir, 'x'), '--prompt', 'a cat');
+    expect(a.code).toBe(1);
+    expect(a.stderr).toMatch(/no text encoder: pass caption embeddings/);
+    const b = await cli('sample', '--model', pkg, '--out', join(dir, 'x'), '--caption-embeddings', ref, '--policy', 'pab');
+    expect(b.stderr).toMatch(/--policy must be one of none, adacache, static, teacache/);
+    const c = await cli('calibrate', '--model', pkg, '--target', '2', '--name', 'fast', '--caption-embeddings', ref);
+    expect(c.stderr).toMatch(/not a built-in/);
+  }, 60_000);
+});
