@@ -101,7 +101,7 @@ class Trainer:
             masks.append(m)
         return torch.from_numpy(np.stack(vids)), torch.tensor(ids), torch.tensor(masks)
 
-    def train_step(self):
+    def train_step(self, lr_factor=1.0):
         tc = self.cfg["train"]
         b = tc["batch"]
         x0, ids, mask = self.batch(b)
@@ -115,7 +115,7 @@ class Trainer:
         fps = torch.full((b,), float(tc["fps"]))
         v = self.model(xt, t * 1000, y[:, None], mask, fps, x0.shape[3], x0.shape[4])
         loss = torch.mean((v - (x0 - eps)) ** 2)
-        lr = tc["lr"] * min(1.0, (self.step + 1) / tc["warmup"])
+        lr = tc["lr"] * min(1.0, (self.step + 1) / tc["warmup"]) * lr_factor
         for grp in self.opt.param_groups:
             grp["lr"] = lr
         self.opt.zero_grad(set_to_none=True)
@@ -154,7 +154,10 @@ class Trainer:
         stop_at = time.time() + a.hours * 3600
         while time.time() < stop_at and (a.max_steps <= 0 or self.step < a.max_steps):
             t0 = time.time()
-            loss, lr = self.train_step()
+            # linear cooldown to 5% of the peak lr over the last `cooldown_min` minutes of this run
+            left = stop_at - time.time()
+            factor = 1.0 if a.cooldown_min <= 0 else max(0.05, min(1.0, left / (a.cooldown_min * 60)))
+            loss, lr = self.train_step(factor)
             self.wall += time.time() - t0
             acc += loss
             n_acc += 1
@@ -234,6 +237,8 @@ def main():
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--hours", type=float, default=1.0, help="stop after this much wall time (this invocation)")
     p.add_argument("--max-steps", type=int, default=0)
+    p.add_argument("--cooldown-min", type=float, default=0,
+                   help="decay the lr linearly to 5%% over the last this many minutes of --hours")
     p.add_argument("--ckpt-every", type=float, default=300, help="seconds between checkpoints")
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--threads", type=int, default=2)
