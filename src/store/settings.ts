@@ -35,7 +35,7 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 export const LIMITS = {
-  steps: { min: 2, max: 100 },
+  steps: { min: 2, max: 1000 },
   guidance: { min: 0, max: 20 },
   seed: { min: 0, max: 2 ** 31 - 1 },
   staticInterval: { min: 1, max: 20 },

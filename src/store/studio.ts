@@ -182,7 +182,12 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
         }
         case 'ready': {
           set({ model: { ...get().model, status: 'ready', info: msg.info } });
-          if (msg.info.fallback) notify('no-webgpu', msg.info.fallback);
+          if (msg.info.fallback) {
+            // Asked for WebGPU, or none at all: that is news. 'auto' skipping a software adapter is just a note.
+            const missing = get().settings.backend === 'webgpu' || /unavailable|failed|no adapter/i.test(msg.info.fallback);
+            if (missing) notify('no-webgpu', msg.info.fallback);
+            else notify('info', msg.info.fallback, 'Running on WASM');
+          }
           return;
         }
         case 'load-error': {

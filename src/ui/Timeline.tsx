@@ -74,12 +74,12 @@ export function Timeline() {
         </span>
       </header>
       <div className="timeline-wrap">
-        <svg viewBox={`0 0 ${W} ${H}`} className="timeline-svg" role="group" aria-label="Steps">
+        <svg viewBox={`0 0 ${W} ${H}`} className="timeline-svg" role="group" aria-label="Step marks">
           <text x={4} y={18} className="axis">blocks</text>
           <text x={4} y={LANES.distance[0] + 10} className="axis">distance</text>
           <text x={4} y={LANES.rate[0] + 10} className="axis rate">rate</text>
           <text x={4} y={LANES.rate[0] + 24} className="axis moreg">MoReg</text>
-          <text x={4} y={LANES.distance[1]} className="axis">{(dMax / 1.1).toPrecision(2)} max</text>
+          {distances.length > 0 && <text x={4} y={LANES.distance[1]} className="axis">{(dMax / 1.1).toPrecision(2)} max</text>}
           <text x={4} y={LANES.rate[1]} className="axis">{rateMax.toFixed(rateMax < 3 ? 2 : 0)} max</text>
           <text x={4} y={LANES.ms[0] + 10} className="axis">ms/step</text>
           <text x={4} y={LANES.ms[1]} className="axis">{msMax.toFixed(0)} max</text>

@@ -4,11 +4,15 @@
  * compiles the sessions and runs generations, posting every step as it is computed. The page
  * never waits on any of this.
  */
+import { BUILTIN_CODEBOOKS } from '../cache/codebook.ts';
+import type { GenerateRequest } from '../engine/api.ts';
 import type { Backend } from '../engine/backend.ts';
+import { createEngine, type Engine } from '../engine/generate.ts';
 import { Stdit3Model } from '../engine/stdit3Model.ts';
 import { createWebBackend, type WebBackend } from '../engine/webBackend.ts';
 import { defaultStore } from '../model/cache.ts';
 import { loadModelPackage, type FetchedPackage } from '../model/loader.ts';
+import { captionFromPrompt } from './caption.ts';
 import { classifyError } from './errors.ts';
 import type { CodebookRow, FromWorker, ModelInfo, ToWorker } from './protocol.ts';
 
@@ -21,7 +25,7 @@ function send(msg: FromWorker, transfer: Transferable[] = []): void {
 interface Loaded {
   pkg: FetchedPackage;
   backend: WebBackend;
-  model: Stdit3Model;
+  engine: Engine;
 }
 
 let loaded: Loaded | null = null;
@@ -58,13 +62,13 @@ function describe(pkg: FetchedPackage, backend: WebBackend): ModelInfo {
     ...(backend.decision.fallback ? { fallback: backend.decision.fallback } : {}),
     vocabulary: m.textEncoder.kind === 'grammar' ? (m.textEncoder.vocabulary ?? []) : [],
     takesText: m.textEncoder.kind !== 'none',
-    codebooks: Object.fromEntries(Object.entries(m.codebooks).map(([k, v]) => [k, rows(v)])),
+    codebooks: Object.fromEntries(Object.entries({ ...BUILTIN_CODEBOOKS, ...m.codebooks }).map(([k, v]) => [k, rows(v)])),
     defaults: {
       steps: m.sampling.steps,
       guidance: m.sampling.cfg,
       frames,
-      height: lh * m.decoder.upscale,
-      width: lw * m.decoder.upscale,
+      height: lh,
+      width: lw,
       fps: m.sampling.fps,
     },
   };
@@ -74,7 +78,10 @@ async function unload(): Promise<void> {
   for (const ac of runs.values()) ac.abort();
   const prev = loaded;
   loaded = null;
-  if (prev) await prev.backend.dispose().catch(() => undefined);
+  if (prev) {
+    await prev.engine.dispose().catch(() => undefined);
+    await prev.backend.dispose().catch(() => undefined);
+  }
 }
 
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
@@ -85,17 +92,58 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
     const store = await defaultStore();
     const pkg = await loadModelPackage(msg.modelUrl, { store, onProgress: (progress) => send({ type: 'file', progress }) });
     backend = await createWebBackend({ prefer: msg.backend });
-    const onnx = (['embed', 'stack', 'final'] as const).length;
-    const model = await Stdit3Model.load(pkg.manifest, pkg.files, withCompileProgress(backend, onnx));
+    const graphs = (['embed', 'stack', 'final', 'text_encoder'] as const).filter((r) => pkg.files[r]).length;
+    const tracked = withCompileProgress(backend, graphs);
+    const model = await Stdit3Model.load(pkg.manifest, pkg.files, tracked);
+    const engine = await createEngine(pkg, tracked, { model });
     if (seq !== loadSeq) {
+      await engine.dispose();
+      await model.release();
       await backend.dispose();
       return;
     }
-    loaded = { pkg, backend, model };
+    loaded = { pkg, backend, engine };
     send({ type: 'ready', info: describe(pkg, backend) });
   } catch (e) {
     await backend?.dispose().catch(() => undefined);
     if (seq === loadSeq) send({ type: 'load-error', error: classifyError(e) });
+  }
+}
+
+async function generate(id: number, request: GenerateRequest): Promise<void> {
+  const current = loaded;
+  if (!current) {
+    send({ type: 'run-error', id, error: { name: 'NotReady', kind: 'internal', message: 'The model is not loaded yet.' } });
+    return;
+  }
+  const ac = new AbortController();
+  runs.set(id, ac);
+  try {
+    const m = current.pkg.manifest;
+    // Packages without a text encoder take caption embeddings; the prompt picks a fixed one.
+    const full: GenerateRequest =
+      m.textEncoder.kind === 'none' && !request.caption
+        ? (() => {
+            const c = captionFromPrompt(request.prompt, m.config.model_max_length, m.config.caption_channels);
+            const mask = Array.from({ length: m.config.model_max_length }, (_, i) => (i < c.tokens ? 1 : 0));
+            return { ...request, caption: { y: c.y, mask } };
+          })()
+        : request;
+    const result = await current.engine.generate(
+      full,
+      (event) => {
+        // Copies so the engine keeps its buffers; the copy is handed over without another copy.
+        const preview = event.preview ? { ...event.preview, rgb: event.preview.rgb.slice() } : undefined;
+        send({ type: 'step', id, event: { record: event.record, ...(preview ? { preview } : {}) } }, preview ? [preview.rgb.buffer] : []);
+      },
+      ac.signal,
+    );
+    // The page keeps what was asked for; the derived caption is an implementation detail.
+    send({ type: 'done', id, result: { ...result, request } });
+  } catch (e) {
+    send({ type: 'run-error', id, error: classifyError(ac.signal.aborted ? new DOMException('cancelled', 'AbortError') : e) });
+  } finally {
+    runs.delete(id);
   }
 }
 
@@ -106,7 +154,7 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       void load(msg);
       return;
     case 'generate':
-      send({ type: 'run-error', id: msg.id, error: { name: 'NotReady', kind: 'internal', message: 'generation is not wired yet' } });
+      void generate(msg.id, msg.request);
       return;
     case 'cancel':
       runs.get(msg.id)?.abort();

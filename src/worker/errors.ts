@@ -16,6 +16,7 @@ const BY_NAME: [RegExp, ErrorKind][] = [
 const BY_MESSAGE: [RegExp, ErrorKind][] = [
   [/device (was |is )?lost|device lost/i, 'device-lost'],
   [/out of memory|allocation failed|\bOOM\b|not enough memory/i, 'out-of-memory'],
+  [/has no words|prompt is empty/i, 'empty-prompt'],
 ];
 
 export function classifyError(e: unknown): WorkerError {
