@@ -1,6 +1,7 @@
 /** The Node CLI: `npm run cli -- <command> [flags]`. One file per command in ./commands. */
 import { UsageError, type Command } from './args.ts';
 import { convertCommand } from './commands/convert.ts';
+import { evalCommand } from './commands/eval.ts';
 import { calibrateCommand } from './commands/calibrate.ts';
 import { forwardCommand } from './commands/forward.ts';
 import { sampleCommand } from './commands/sample.ts';
@@ -10,6 +11,7 @@ const commands: Record<string, Command> = {
   forward: forwardCommand,
   sample: sampleCommand,
   calibrate: calibrateCommand,
+  eval: evalCommand,
 };
 
 function help(): string {

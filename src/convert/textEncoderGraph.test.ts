@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { TextEncoderGraphError, buildTextEncoderGraph, type NamedTensor } from './textEncoderGraph.ts';
+import { writeSafetensors } from '../model/safetensors.ts';
+import { TextEncoderGraphError, buildTextEncoderGraph, textEncoderFromExport, type NamedTensor } from './textEncoderGraph.ts';
 
 interface Fixture {
   config: { vocab_size: number; max_length: number; dim: number; layers: number; heads: number };
@@ -46,5 +47,30 @@ describe('text encoder graph', () => {
     expect(() => buildTextEncoderGraph(fx.config, rest)).toThrow(/missing text encoder weight layers.1.fc2.bias/);
     expect(() => buildTextEncoderGraph({ ...fx.config, dim: 12 }, weights)).toThrow(TextEncoderGraphError);
     expect(() => buildTextEncoderGraph({ ...fx.config, heads: 5 }, weights)).toThrow(/not divisible/);
+  });
+});
+
+describe('text encoder from a training export', () => {
+  const words = ['[PAD]', '[UNK]', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+  const tokenizer = new TextEncoder().encode(
+    JSON.stringify({
+      added_tokens: [{ content: '[PAD]' }, { content: '[UNK]' }],
+      model: { type: 'WordPiece', vocab: Object.fromEntries(words.map((w, i) => [w, i])) },
+    }),
+  );
+  const file = writeSafetensors(Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, { dims: [...v.dims], data: v.data }])));
+
+  it('builds text.onnx and names the vocabulary without special tokens', async () => {
+    const r = textEncoderFromExport({ weights: file, config: fx.config, tokenizer });
+    expect(r.spec).toEqual({ kind: 'grammar', vocabulary: words.slice(2) });
+    const session = await ort.InferenceSession.create(r.onnx);
+    expect(session.inputNames).toEqual(['input_ids', 'attention_mask']);
+    await session.release();
+  });
+
+  it('rejects a tokenizer that does not fit the encoder', () => {
+    const small = new TextEncoder().encode(JSON.stringify({ model: { vocab: { a: 0 } } }));
+    expect(() => textEncoderFromExport({ weights: file, config: fx.config, tokenizer: small })).toThrow(/1 words, the text encoder 11/);
+    expect(() => textEncoderFromExport({ weights: file, config: fx.config, tokenizer: new Uint8Array([1]) })).toThrow(/not JSON/);
   });
 });

@@ -5,6 +5,7 @@
  * `text_embeds` float32 [B, L, dim]. Opset 17 (LayerNormalization; GELU-tanh spelled out).
  */
 import onnxProto from 'onnx-proto';
+import { parseSafetensors, readFloat } from '../model/safetensors.ts';
 
 const { onnx } = onnxProto;
 
@@ -177,4 +178,49 @@ export function buildTextEncoderGraph(config: TextEncoderConfig, weights: Record
     },
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** What training/export.py writes for the text encoder. */
+export interface TextEncoderExport {
+  /** text_encoder.safetensors */
+  weights: Uint8Array;
+  /** text_encoder.json, parsed */
+  config: unknown;
+  /** tokenizer.json bytes */
+  tokenizer: Uint8Array;
+}
+
+/**
+ * The package's text encoder files from a training export: text.onnx built from the weights,
+ * tokenizer.json as exported, and the spec naming the vocabulary (special tokens left out).
+ */
+export function textEncoderFromExport(e: TextEncoderExport): {
+  spec: { kind: 'grammar'; vocabulary: string[] };
+  onnx: Uint8Array;
+  tokenizer: Uint8Array;
+} {
+  const cfg = e.config as Partial<TextEncoderConfig> | null;
+  if (!cfg || typeof cfg !== 'object') throw new TextEncoderGraphError('text_encoder.json must hold a JSON object');
+  const config = cfg as TextEncoderConfig;
+  checkConfig(config);
+  const tensors = parseSafetensors(e.weights, 'text_encoder.safetensors');
+  const weights: Record<string, NamedTensor> = {};
+  for (const name of tensors.keys()) weights[name] = readFloat(tensors, name, 'text_encoder.safetensors');
+  let tok: { model?: { vocab?: Record<string, number> }; added_tokens?: { content: string }[] };
+  try {
+    tok = JSON.parse(new TextDecoder().decode(e.tokenizer));
+  } catch (err) {
+    throw new TextEncoderGraphError(`tokenizer.json is not JSON: ${(err as Error).message}`);
+  }
+  const vocab = tok.model?.vocab;
+  if (!vocab || typeof vocab !== 'object') throw new TextEncoderGraphError('tokenizer.json has no model.vocab');
+  if (Object.keys(vocab).length !== config.vocab_size) {
+    throw new TextEncoderGraphError(`tokenizer has ${Object.keys(vocab).length} words, the text encoder ${config.vocab_size}`);
+  }
+  const special = new Set((tok.added_tokens ?? []).map((t) => t.content));
+  return {
+    spec: { kind: 'grammar', vocabulary: Object.keys(vocab).filter((w) => !special.has(w)) },
+    onnx: buildTextEncoderGraph(config, weights),
+    tokenizer: e.tokenizer,
+  };
 }

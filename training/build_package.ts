@@ -1,0 +1,60 @@
+/**
+ * Builds the app's default model package from a training export (training/export.py):
+ * int8 STDiT3 graphs + null caption (src/convert/package.ts), text.onnx + tokenizer.json,
+ * manifest with checksums.
+ *
+ *   npx tsx training/build_package.ts training/runs/tiny/export public/models/shapes [cfg]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildPackage, defaultProbeBlock } from '../src/convert/package.ts';
+import { textEncoderFromExport } from '../src/convert/textEncoderGraph.ts';
+import { parseStdit3Config } from '../src/model/manifest.ts';
+import { parseSafetensors, readFloat, type FloatTensor } from '../src/model/safetensors.ts';
+
+const [exportDir, outDir, cfgArg] = process.argv.slice(2);
+if (!exportDir || !outDir) {
+  console.error('usage: tsx training/build_package.ts EXPORT_DIR OUT_DIR [cfg]');
+  process.exit(2);
+}
+const read = (f: string) => new Uint8Array(fs.readFileSync(path.join(exportDir, f)));
+const json = (f: string) => JSON.parse(fs.readFileSync(path.join(exportDir, f), 'utf8'));
+const grammar = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'grammar.json'), 'utf8'));
+const config = parseStdit3Config(json('config.json'));
+const tensors = parseSafetensors(read('stdit3.safetensors'), 'stdit3.safetensors');
+const weights = new Map<string, FloatTensor>();
+for (const name of tensors.keys()) weights.set(name, readFloat(tensors, name));
+const training = json('training.json');
+const v = grammar.video;
+const [pt, ph, pw] = config.patch_size;
+if (v.frames % pt || v.height % ph || v.width % pw) throw new Error('video size is not a multiple of the patch size');
+const pkg = await buildPackage({
+  name: path.basename(outDir),
+  config,
+  weights,
+  quant: 'int8',
+  sampling: {
+    steps: 30,
+    cfg: cfgArg ? Number(cfgArg) : 7,
+    height: v.height,
+    width: v.width,
+    numFrames: v.frames,
+    fps: v.fps,
+    latent: [v.frames, v.height, v.width],
+    // a pixel-space model: Open-Sora's transform assumes its VAE's frame count
+    useTimestepTransform: false,
+    probeBlock: defaultProbeBlock(config.depth),
+  },
+  decoder: { kind: 'pixels', upscale: 8 },
+  textEncoder: textEncoderFromExport({ weights: read('text_encoder.safetensors'), config: json('text_encoder.json'), tokenizer: read('tokenizer.json') }),
+  description:
+    `Small text-to-video STDiT3 trained on procedural shape videos (training/). ` +
+    `${training.step} steps, ${training.samples} samples, ${(training.train_wall_s / 3600).toFixed(2)} h on 2 CPU cores, ${training.weights} weights.`,
+});
+fs.mkdirSync(outDir, { recursive: true });
+let total = 0;
+for (const [name, bytes] of pkg.files) {
+  fs.writeFileSync(path.join(outDir, name), bytes);
+  total += bytes.byteLength;
+}
+console.log(`wrote ${pkg.files.size} files, ${(total / 1e6).toFixed(2)} MB -> ${outDir}`);
