@@ -183,7 +183,7 @@ describe('engine.generate on the reference package', () => {
     await bad({ noise: new Float32Array(5) }, RequestError, /noise must be a Float32Array of 1024 values/);
     await bad({ caption: { y: caption.y, mask: [1, 1] } }, RequestError, /caption.mask must have 8 entries/);
     await bad({ caption: { y: caption.y, mask: new Array(8).fill(0) } }, RequestError, /no valid token/);
-    await bad({ height: 60 }, RequestError, /height must be a positive multiple of 16/);
+    await bad({ height: 7 }, RequestError, /height must be a positive multiple of 2/);
     await bad({ numFrames: 4, conditioning: { height: 64, width: 64, numFrames: 8 } }, RequestError, /1 or at least 17 frames/);
   });
 });

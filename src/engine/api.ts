@@ -44,8 +44,8 @@ export interface GenerateRequest {
   guidance: number;
   policy: PolicySpec;
   /**
-   * Output video size (numFrames = latent frames; height/width = latent size x the decoder's
-   * upscale); defaults come from the manifest's sampling section.
+   * Latent size [numFrames, height, width] = the decoded video's frames and resolution (views
+   * enlarge by the decoder's upscale); defaults from the manifest's sampling.latent.
    */
   numFrames?: number;
   height?: number;

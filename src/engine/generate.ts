@@ -61,18 +61,16 @@ export function resolveRequest(r: GenerateRequest, m: ModelManifest): ResolvedRe
   if (!Number.isSafeInteger(r.seed) || r.seed < 0) throw new RequestError(`seed must be a non-negative integer, got ${r.seed}`);
   if (typeof r.prompt !== 'string') throw new RequestError('prompt must be a string');
   if (!r.caption && r.prompt.trim() === '') throw new EmptyPromptError('the prompt is empty: describe the video to generate');
-  const up = m.decoder.upscale;
   const [pt, ph, pw] = m.config.patch_size;
-  const sizeField = (v: number | undefined, fallback: number, what: string, scale: number, patch: number): number => {
+  const sizeField = (v: number | undefined, fallback: number, what: string, patch: number): number => {
     if (v === undefined) return fallback;
-    const n = v / scale;
-    if (!isInt(v) || !isInt(n) || n < 1 || n % patch !== 0) throw new RequestError(`${what} must be a positive multiple of ${scale * patch}, got ${v}`);
-    return n;
+    if (!isInt(v) || v < 1 || v % patch !== 0) throw new RequestError(`${what} must be a positive multiple of ${patch}, got ${v}`);
+    return v;
   };
   const latent: [number, number, number] = [
-    sizeField(r.numFrames, s.latent[0], 'numFrames', 1, pt),
-    sizeField(r.height, s.latent[1], 'height', up, ph),
-    sizeField(r.width, s.latent[2], 'width', up, pw),
+    sizeField(r.numFrames, s.latent[0], 'numFrames', pt),
+    sizeField(r.height, s.latent[1], 'height', ph),
+    sizeField(r.width, s.latent[2], 'width', pw),
   ];
   const fps = r.fps ?? s.fps;
   if (!isInt(fps) || fps < 1 || fps > 240) throw new RequestError(`fps must be an integer from 1 to 240, got ${fps}`);

@@ -68,8 +68,8 @@ export function requestFromFlags(f: Flags, m: ModelManifest): Omit<GenerateReque
   }
   if (latent) {
     r.numFrames = latent[0]!;
-    r.height = latent[1]! * m.decoder.upscale;
-    r.width = latent[2]! * m.decoder.upscale;
+    r.height = latent[1]!;
+    r.width = latent[2]!;
   }
   const told = ['height', 'width', 'num-frames'].map((k) => f.number(k, { integer: true, min: 1 }));
   if (told.some((v) => v !== undefined)) {
