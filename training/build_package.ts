@@ -3,7 +3,7 @@
  * int8 STDiT3 graphs + null caption (src/convert/package.ts), text.onnx + tokenizer.json,
  * manifest with checksums.
  *
- *   npx tsx training/build_package.ts training/runs/tiny/export public/models/shapes [cfg]
+ *   npx tsx training/build_package.ts training/runs/tiny/export public/models/shapes [cfg] [int8|fp32]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,9 +12,9 @@ import { textEncoderFromExport } from '../src/convert/textEncoderGraph.ts';
 import { parseStdit3Config } from '../src/model/manifest.ts';
 import { parseSafetensors, readFloat, type FloatTensor } from '../src/model/safetensors.ts';
 
-const [exportDir, outDir, cfgArg] = process.argv.slice(2);
+const [exportDir, outDir, cfgArg, quantArg] = process.argv.slice(2);
 if (!exportDir || !outDir) {
-  console.error('usage: tsx training/build_package.ts EXPORT_DIR OUT_DIR [cfg]');
+  console.error('usage: tsx training/build_package.ts EXPORT_DIR OUT_DIR [cfg] [int8|fp32]');
   process.exit(2);
 }
 const read = (f: string) => new Uint8Array(fs.readFileSync(path.join(exportDir, f)));
@@ -32,7 +32,8 @@ const pkg = await buildPackage({
   name: path.basename(outDir),
   config,
   weights,
-  quant: 'int8',
+  // int8 ships; fp32 is for checking what quantization costs (PSNR)
+  quant: quantArg === 'fp32' ? 'fp32' : 'int8',
   sampling: {
     steps: 30,
     cfg: cfgArg ? Number(cfgArg) : 7,
