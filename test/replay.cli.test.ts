@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { decode as decodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writePngFrames } from '../src/cli/commands/sample.ts';
 import { parseSafetensors, readFloat } from '../src/model/safetensors.ts';
 import { maxRelError, REFERENCE_DIR, referenceTensors } from './reference.ts';
 
@@ -75,4 +77,21 @@ describe('CLI sample + calibrate', () => {
     const c = await cli('calibrate', '--model', pkg, '--target', '2', '--name', 'fast', '--caption-embeddings', ref);
     expect(c.stderr).toMatch(/not a built-in/);
   }, 60_000);
+});
+
+describe('PNG frames', () => {
+  it('writes one RGBA PNG a frame, enlarged, with the decoded colours', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adacache-png-'));
+    try {
+      // 2 frames of 1x2 pixels: red/green, then blue/grey.
+      const rgb = Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1, 0.5, 0.5, 0.5);
+      expect(writePngFrames({ frames: 2, height: 1, width: 2, fps: 8, rgb }, dir, 3)).toBe(2);
+      const png = decodePng(readFileSync(join(dir, 'frame_001.png')));
+      expect([png.width, png.height, png.channels]).toEqual([6, 3, 4]);
+      expect(Array.from(png.data.slice(0, 4))).toEqual([0, 0, 255, 255]);
+      expect(Array.from(png.data.slice(12, 16))).toEqual([128, 128, 128, 255]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

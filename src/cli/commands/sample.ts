@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
-import type { CaptionInput, GenerateRequest, PolicySpec } from '../../engine/api.ts';
+import type { CaptionInput, GenerateRequest, PolicySpec, VideoFrames } from '../../engine/api.ts';
 import { createEngine } from '../../engine/generate.ts';
 import { createNodeBackend } from '../../engine/nodeBackend.ts';
 import type { ModelManifest } from '../../model/manifest.ts';
@@ -35,6 +35,17 @@ export function readCaption(path: string): CaptionInput {
   const y = readFloat(file, 'y_cond', path).data;
   const mask = Array.from(readFloat(file, 'mask', path).data);
   return file.has('y_null') ? { y, mask, yNull: readFloat(file, 'y_null', path).data } : { y, mask };
+}
+
+/** Writes frame_000.png, ... (RGBA, enlarged `scale` times); returns how many. */
+export function writePngFrames(video: VideoFrames, dir: string, scale: number): number {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < video.frames; i++) {
+    const img = frameToRgba(video, i, scale);
+    const png = encodePng({ width: img.width, height: img.height, data: new Uint8Array(img.data.buffer), channels: 4 });
+    writeFileSync(join(dir, `frame_${String(i).padStart(3, '0')}.png`), png);
+  }
+  return video.frames;
 }
 
 export const SAMPLE_FLAGS = ['model', 'seed', 'steps', 'cfg', 'prompt', 'noise', 'caption-embeddings', 'height', 'width', 'num-frames', 'fps', 'latent'];
@@ -102,14 +113,7 @@ export const sampleCommand: Command = {
       mkdirSync(out, { recursive: true });
       writeFileSync(join(out, 'latent.safetensors'), writeSafetensors({ z: { dims: res.latentDims, data: res.latent } }));
       writeFileSync(join(out, 'trace.json'), JSON.stringify({ ...res.trace, wallMs: res.wallMs, backend: res.backend }, null, 1) + '\n');
-      let frames = 0;
-      if (m.decoder.kind === 'pixels') {
-        for (let i = 0; i < res.video.frames; i++) {
-          const img = frameToRgba(res.video, i, m.decoder.upscale);
-          writeFileSync(join(out, `frame_${String(i).padStart(3, '0')}.png`), encodePng({ width: img.width, height: img.height, data: new Uint8Array(img.data.buffer), channels: 4 }));
-          frames++;
-        }
-      }
+      const frames = m.decoder.kind === 'pixels' ? writePngFrames(res.video, out, m.decoder.upscale) : 0;
       const t = res.trace;
       console.log(
         `${t.steps} steps, computed ${t.recomputed_steps.length} (${(t.steps / t.recomputed_steps.length).toFixed(2)}x fewer): [${t.recomputed_steps.join(', ')}]; ` +
