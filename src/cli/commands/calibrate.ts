@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calibrate } from '../../cache/calibrate.ts';
 import { BUILTIN_CODEBOOKS, formatCodebook } from '../../cache/codebook.ts';
@@ -9,10 +9,12 @@ import { loadPackageDir } from '../../model/packageFiles.ts';
 import { parseFlags, UsageError, type Command } from '../args.ts';
 import { readCaption, requestFromFlags, SAMPLE_FLAGS } from './sample.ts';
 
+const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+
 export const calibrateCommand: Command = {
   summary: 'baseline runs -> AdaCache thresholds for a target speedup, saved as a named codebook in the package',
   usage:
-    'calibrate --model DIR --target X --name NAME (--prompts "a|b|..." | --prompts-file FILE | --caption-embeddings FILE[,FILE...]) ' +
+    'calibrate --model DIR --target X --name NAME (--prompts FILE|"a|b|..." | --prompts-file FILE | --caption-embeddings FILE[,FILE...]) ' +
     '[--seed N --steps N --cfg X --height H --width W --num-frames F --fps R --latent T,H,W] [--dry-run]',
   async run(argv) {
     const f = parseFlags('calibrate', argv, {
@@ -33,8 +35,11 @@ export const calibrateCommand: Command = {
     const captions = f.string('caption-embeddings');
     if (captions) for (const p of captions.split(',')) requests.push({ ...base, caption: readCaption(p) });
     const promptsFile = f.string('prompts-file');
+    // --prompts names a file (one prompt a line) when one exists at that path, else it is "a|b|..." text.
+    const promptsArg = f.string('prompts');
+    const promptsText = promptsArg !== undefined && isFile(promptsArg) ? readFileSync(promptsArg, 'utf8').split('\n') : (promptsArg?.split('|') ?? []);
     const prompts = [
-      ...(f.string('prompts')?.split('|') ?? []),
+      ...promptsText,
       ...(promptsFile ? readFileSync(promptsFile, 'utf8').split('\n') : []),
     ].map((p) => p.trim()).filter(Boolean);
     for (const p of prompts) requests.push({ ...base, prompt: p });
