@@ -108,6 +108,7 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
   let nextNoticeId = 1;
   let historyDb: HistoryStore | null = null;
   const waiting = new Map<number, { resolve: (r: GenerateResult | null) => void }>();
+  const cancelFlags = new Map<number, Int32Array>();
   const newId = deps.newId ?? (() => crypto.randomUUID());
 
   const store = createStore<StudioState>()((set, get) => {
@@ -128,7 +129,10 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
         run: { id, role, request, records: [], previews: [], status: 'running' },
         scrubStep: null,
       });
-      deps.link.post({ type: 'generate', id, request });
+      const shared = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true;
+      const cancelFlag = shared ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+      if (cancelFlag) cancelFlags.set(id, cancelFlag);
+      deps.link.post({ type: 'generate', id, request, ...(cancelFlag ? { cancelFlag } : {}) });
       return new Promise((resolve) => waiting.set(id, { resolve }));
     }
 
@@ -208,6 +212,7 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
           if (run && run.id === msg.id) set({ run: { ...run, status: 'done', result: msg.result } });
           waiting.get(msg.id)?.resolve(msg.result);
           waiting.delete(msg.id);
+          cancelFlags.delete(msg.id);
           return;
         }
         case 'run-error': {
@@ -215,6 +220,7 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
           if (run && run.id === msg.id) set({ run: { ...run, status: msg.error.kind === 'cancelled' ? 'cancelled' : 'error' } });
           waiting.get(msg.id)?.resolve(null);
           waiting.delete(msg.id);
+          cancelFlags.delete(msg.id);
           fail(msg.error);
           if (msg.error.kind === 'device-lost') {
             notify('info', 'Finished videos are kept. The model is being loaded again on a fresh device.', 'Recovering');
@@ -302,7 +308,10 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
 
       cancel() {
         const run = get().run;
-        if (run?.status === 'running') deps.link.post({ type: 'cancel', id: run.id });
+        if (run?.status !== 'running') return;
+        const flag = cancelFlags.get(run.id);
+        if (flag) Atomics.store(flag, 0, 1);
+        deps.link.post({ type: 'cancel', id: run.id });
       },
 
       selectStep(step) {

@@ -26,6 +26,8 @@ interface Loaded {
   pkg: FetchedPackage;
   backend: WebBackend;
   engine: Engine;
+  /** Set once the GPU device is gone; every failure after that is the loss, whatever it says. */
+  deviceLost: string | null;
 }
 
 let loaded: Loaded | null = null;
@@ -102,7 +104,11 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
       await backend.dispose();
       return;
     }
-    loaded = { pkg, backend, engine };
+    const entry: Loaded = { pkg, backend, engine, deviceLost: null };
+    void backend.device?.lost.then((info) => {
+      entry.deviceLost = info.message || info.reason || 'device lost';
+    });
+    loaded = entry;
     send({ type: 'ready', info: describe(pkg, backend) });
   } catch (e) {
     await backend?.dispose().catch(() => undefined);
@@ -110,7 +116,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   }
 }
 
-async function generate(id: number, request: GenerateRequest): Promise<void> {
+async function generate(id: number, request: GenerateRequest, cancelFlag?: Int32Array): Promise<void> {
   const current = loaded;
   if (!current) {
     send({ type: 'run-error', id, error: { name: 'NotReady', kind: 'internal', message: 'The model is not loaded yet.' } });
@@ -132,6 +138,8 @@ async function generate(id: number, request: GenerateRequest): Promise<void> {
     const result = await current.engine.generate(
       full,
       (event) => {
+        // The sampler checks the signal before each step; the shared flag reaches us mid-run.
+        if (cancelFlag && Atomics.load(cancelFlag, 0) === 1) ac.abort();
         // Copies so the engine keeps its buffers; the copy is handed over without another copy.
         const preview = event.preview ? { ...event.preview, rgb: event.preview.rgb.slice() } : undefined;
         send({ type: 'step', id, event: { record: event.record, ...(preview ? { preview } : {}) } }, preview ? [preview.rgb.buffer] : []);
@@ -141,7 +149,15 @@ async function generate(id: number, request: GenerateRequest): Promise<void> {
     // The page keeps what was asked for; the derived caption is an implementation detail.
     send({ type: 'done', id, result: { ...result, request } });
   } catch (e) {
-    send({ type: 'run-error', id, error: classifyError(ac.signal.aborted ? new DOMException('cancelled', 'AbortError') : e) });
+    // A destroyed device rejects pending reads with AbortError; that is a loss, not a cancel.
+    let lost = current.deviceLost;
+    const device = current.backend.device;
+    if (lost === null && !ac.signal.aborted && device) {
+      const info = await Promise.race([device.lost, new Promise<null>((r) => setTimeout(() => r(null), 250))]);
+      if (info) lost = info.message || info.reason || 'device lost';
+    }
+    const cause = lost !== null ? Object.assign(new Error(`The GPU device was lost (${lost}).`), { name: 'DeviceLostError' }) : ac.signal.aborted ? new DOMException('cancelled', 'AbortError') : e;
+    send({ type: 'run-error', id, error: classifyError(cause) });
   } finally {
     runs.delete(id);
   }
@@ -154,7 +170,7 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       void load(msg);
       return;
     case 'generate':
-      void generate(msg.id, msg.request);
+      void generate(msg.id, msg.request, msg.cancelFlag);
       return;
     case 'cancel':
       runs.get(msg.id)?.abort();

@@ -32,7 +32,16 @@ export interface ModelInfo {
 
 export type ToWorker =
   | { type: 'load'; modelUrl: string; backend: BackendChoice }
-  | { type: 'generate'; id: number; request: GenerateRequest }
+  | {
+      type: 'generate';
+      id: number;
+      request: GenerateRequest;
+      /**
+       * Shared flag the page sets to 1 to cancel (cross-origin isolated pages only). A WASM run
+       * never yields to the worker's event loop, so a 'cancel' message would wait until the end.
+       */
+      cancelFlag?: Int32Array;
+    }
   | { type: 'cancel'; id: number }
   /** Destroys the GPU device, as a driver reset would (tests of the recovery path). */
   | { type: 'lose-device' };
