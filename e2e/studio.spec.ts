@@ -86,6 +86,12 @@ test('generate, watch, compare, export and keep the history (WASM)', async ({ pa
   await compare.scrollIntoViewIfNeeded();
   await shot(page, '05-compare');
 
+  // A laptop screen: everything fits the width, nothing scrolls sideways.
+  await page.setViewportSize({ width: 1280, height: 720 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+  await page.screenshot({ path: 'e2e/artifacts/05b-laptop-1280x720.png' });
+  await page.setViewportSize({ width: 1366, height: 900 });
+
   // Export MP4: right boxes, one sample per frame, duration frames / fps.
   const [mp4] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export MP4' }).click()]);
   expect(mp4.suggestedFilename()).toMatch(/\.mp4$/);
