@@ -7,15 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { buildPackage, defaultProbeBlock } from '../src/convert/package.ts';
 import type { PolicySpec } from '../src/engine/api.ts';
 import { calibrate } from '../src/cache/calibrate.ts';
 import { CodebookError } from '../src/cache/codebook.ts';
 import type { GenerateRequest, StepEvent } from '../src/engine/api.ts';
-import { createEngine, EmptyPromptError, RequestError, type Engine, type PackageData } from '../src/engine/generate.ts';
+import { createEngine, EmptyPromptError, RequestError, type Engine } from '../src/engine/generate.ts';
 import { createNodeBackend } from '../src/engine/nodeBackend.ts';
-import type { FileRole } from '../src/model/manifest.ts';
-import { maxRelError, REFERENCE_DIR, referenceConfig, referenceTensors } from './reference.ts';
+import { maxRelError, REFERENCE_DIR, referenceTensors } from './reference.ts';
+import { referencePackage } from './replayPackage.ts';
 
 interface Decision {
   step: number;
@@ -28,20 +27,6 @@ const golden = JSON.parse(readFileSync(join(REFERENCE_DIR, 'sampling.json'), 'ut
   runs: Record<string, { recomputed_steps: number[]; decisions: Decision[]; model_timesteps: number[] }>;
 };
 const sampling = referenceTensors('sampling');
-
-export async function referencePackage(): Promise<PackageData> {
-  const config = referenceConfig();
-  const built = await buildPackage({
-    name: 'reference-fp32',
-    config,
-    weights: referenceTensors('weights'),
-    quant: 'fp32',
-    sampling: { steps: 30, cfg: 7, height: 64, width: 64, numFrames: 17, fps: 24, latent: [4, 8, 8], useTimestepTransform: true, probeBlock: defaultProbeBlock(config.depth) },
-  });
-  const files: PackageData['files'] = {};
-  for (const [role, f] of Object.entries(built.manifest.files) as [FileRole, { path: string }][]) files[role] = built.files.get(f.path)!;
-  return { manifest: built.manifest, files };
-}
 
 /** |a - b| within 1e-4 relative, or 1e-6 absolute for values below 1e-3. */
 function close(a: number, b: number): boolean {
