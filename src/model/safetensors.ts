@@ -24,6 +24,8 @@ export type TensorArray = Float32Array | BigInt64Array | Int32Array | Int8Array 
 export interface Tensor {
   dims: number[];
   data: TensorArray;
+  /** Stored dtype when writing; only 'F16' differs from the array's own type (float32 data stored as half). */
+  dtype?: 'F16';
 }
 
 /** A float32 tensor, the form the converter and the engine work with. */
@@ -50,10 +52,14 @@ export function parseSafetensors(file: Uint8Array, what = 'safetensors file'): M
   } catch (e) {
     throw new SafetensorsError(`${what}: the header is not JSON (${(e as Error).message})`);
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new SafetensorsError(`${what}: the header must be a JSON object of tensors`);
+  }
   const dataStart = 8 + headerLen;
   const out = new Map<string, RawTensor>();
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
+    if (typeof entry !== 'object' || entry === null) throw new SafetensorsError(`${what}: tensor ${name} has no {dtype, shape, data_offsets} entry`);
     const e = entry as { dtype?: string; shape?: number[]; data_offsets?: number[] };
     if (!e.dtype || !(e.dtype in BYTES)) throw new SafetensorsError(`${what}: tensor ${name} has unsupported dtype ${e.dtype}`);
     const dtype = e.dtype as SafeDtype;
@@ -124,19 +130,55 @@ export function readFloat(tensors: Map<string, RawTensor>, name: string, what = 
   return { dims: t.dims, data: Float32Array.from(t.data as ArrayLike<number | bigint>, Number) };
 }
 
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
+/** float32 -> IEEE half bits, rounding to nearest even (what numpy/torch .half() do). */
+export function f32ToF16(v: number): number {
+  f32Scratch[0] = v;
+  const x = u32Scratch[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  const roundShift = (m: number, shift: number): number => {
+    const mid = 2 ** (shift - 1);
+    const rem = m % (2 * mid);
+    let h = Math.floor(m / (2 * mid));
+    if (rem > mid || (rem === mid && h & 1)) h++;
+    return h;
+  };
+  // Subnormal halves: the implicit leading 1 becomes an explicit mantissa bit.
+  if (e <= 0) return e < -10 ? sign : sign | roundShift(mant | 0x800000, 14 - e);
+  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
+  return sign | roundShift((e << 23) | mant, 13);
+}
+
 const DTYPE_OF = (data: TensorArray): SafeDtype =>
   data instanceof Float32Array ? 'F32' : data instanceof BigInt64Array ? 'I64' : data instanceof Int32Array ? 'I32' : data instanceof Int8Array ? 'I8' : 'U8';
+
+function storedBytes(name: string, t: Tensor): Uint8Array {
+  if (t.dtype !== 'F16') return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  if (!(t.data instanceof Float32Array)) throw new SafetensorsError(`tensor ${name}: F16 storage needs float32 data`);
+  const h = Uint16Array.from(t.data, f32ToF16);
+  return new Uint8Array(h.buffer);
+}
 
 /** Serialises tensors to a safetensors file (keys sorted, as the Python writer does). */
 export function writeSafetensors(tensors: Record<string, Tensor>): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
+  const blobs: Uint8Array[] = [];
   let offset = 0;
   for (const name of names) {
     const t = tensors[name]!;
     if (t.data.length !== numel(t.dims)) throw new SafetensorsError(`tensor ${name}: ${t.data.length} values do not fill [${t.dims}]`);
-    header[name] = { dtype: DTYPE_OF(t.data), shape: t.dims, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
+    const bytes = storedBytes(name, t);
+    header[name] = { dtype: t.dtype ?? DTYPE_OF(t.data), shape: t.dims, data_offsets: [offset, offset + bytes.byteLength] };
+    blobs.push(bytes);
+    offset += bytes.byteLength;
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8);
@@ -145,10 +187,9 @@ export function writeSafetensors(tensors: Record<string, Tensor>): Uint8Array {
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
   let pos = 8 + headerBytes.length;
-  for (const name of names) {
-    const d = tensors[name]!.data;
-    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), pos);
-    pos += d.byteLength;
+  for (const b of blobs) {
+    out.set(b, pos);
+    pos += b.byteLength;
   }
   return out;
 }
