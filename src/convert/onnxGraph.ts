@@ -20,7 +20,8 @@ export const QUANTIZATIONS: readonly Quantization[] = ['fp32', 'int8', 'int4'];
 
 /** A symbolic (string) or fixed (number) dimension. */
 export type Dim = string | number;
-type AttrValue = number | number[] | string;
+/** Attribute values; `{ float: v }` forces a FLOAT attribute whose value happens to be whole (e.g. Gemm's beta = 1). */
+export type AttrValue = number | number[] | string | { float: number };
 
 /** Block size of 4-bit weights (MatMulNBits), along the input dimension. */
 export const INT4_BLOCK = 32;
@@ -199,6 +200,7 @@ function attribute(name: string, v: AttrValue) {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(v) });
   if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: T.INTS, ints: v });
+  if (typeof v === 'object') return onnx.AttributeProto.create({ name, type: T.FLOAT, f: v.float });
   // Only epsilon-like attributes are floats here; everything else is an int.
   if (name === 'epsilon' || name === 'alpha' || !Number.isInteger(v)) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: v });
   return onnx.AttributeProto.create({ name, type: T.INT, i: v });
