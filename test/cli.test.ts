@@ -49,6 +49,10 @@ describe('CLI convert + forward', () => {
   });
 
   it('explains bad arguments, missing files and wrong checkpoints, with a non-zero exit', async () => {
+    const badJson = join(dir, 'bad.json');
+    writeFileSync(badJson, '{"hidden_size": 96,');
+    const badHeads = join(dir, 'heads.json');
+    writeFileSync(badHeads, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), num_heads: 5 }));
     const cases: [string[], RegExp][] = [
       [['convert', '--weights', weights], /--config is required/],
       [['convert', '--weights', weights, '--config', config, '--out', dir, '--quant', 'int3'], /--quant must be one of fp32, int8, int4/],
@@ -56,6 +60,9 @@ describe('CLI convert + forward', () => {
       [['convert', '--bogus'], /unknown flag --bogus/],
       [['frobnicate'], /unknown command "frobnicate"/],
       [['forward', '--model', dir, '--inputs', weights, '--out', join(dir, 'o')], /has no manifest\.json/],
+      [['convert', '--weights', weights, '--config', badJson, '--out', dir], /config .*bad\.json is not valid JSON/],
+      [['convert', '--weights', weights, '--config', badHeads, '--out', dir], /heads\.json: hidden_size 96 is not divisible by num_heads 5/],
+      [['convert', '--weights', weights, '--config', config, '--out', dir, '--latent', '4,8'], /--latent must be T,H,W positive integers/],
     ];
     for (const [args, message] of cases) {
       const r = await cli(...args);
