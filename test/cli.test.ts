@@ -51,6 +51,8 @@ describe('CLI convert + forward', () => {
   it('explains bad arguments, missing files and wrong checkpoints, with a non-zero exit', async () => {
     const badJson = join(dir, 'bad.json');
     writeFileSync(badJson, '{"hidden_size": 96,');
+    const truncated = join(dir, 'truncated.safetensors');
+    writeFileSync(truncated, readFileSync(weights).subarray(0, 100_000));
     const badHeads = join(dir, 'heads.json');
     writeFileSync(badHeads, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), num_heads: 5 }));
     const cases: [string[], RegExp][] = [
@@ -63,6 +65,7 @@ describe('CLI convert + forward', () => {
       [['convert', '--weights', weights, '--config', badJson, '--out', dir], /config .*bad\.json is not valid JSON/],
       [['convert', '--weights', weights, '--config', badHeads, '--out', dir], /heads\.json: hidden_size 96 is not divisible by num_heads 5/],
       [['convert', '--weights', weights, '--config', config, '--out', dir, '--latent', '4,8'], /--latent must be T,H,W positive integers/],
+      [['convert', '--weights', truncated, '--config', config, '--out', dir], /truncated\.safetensors: tensor \S+ has data offsets outside the file/],
     ];
     for (const [args, message] of cases) {
       const r = await cli(...args);

@@ -38,25 +38,40 @@ export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Parses a safetensors file; `what` names it in error messages. */
-export function parseSafetensors(file: Uint8Array, what = 'safetensors file'): Map<string, RawTensor> {
-  if (file.byteLength < 8) throw new SafetensorsError(`${what} is too short to be a safetensors file`);
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen <= 0 || 8 + headerLen > file.byteLength) {
-    throw new SafetensorsError(`${what}: header length ${headerLen} does not fit the ${file.byteLength}-byte file`);
+/** Where one tensor's bytes lie, relative to the start of the file. */
+export interface TensorEntry {
+  dtype: SafeDtype;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/**
+ * Reads the header length from the first 8 bytes and checks it fits a file of `fileBytes` bytes;
+ * returns the header's byte length (the header starts at byte 8).
+ */
+export function headerLength(first8: Uint8Array, fileBytes: number, what = 'safetensors file'): number {
+  if (first8.byteLength < 8 || fileBytes < 8) throw new SafetensorsError(`${what} is too short to be a safetensors file`);
+  const headerLen = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+  if (headerLen <= 0 || 8 + headerLen > fileBytes) {
+    throw new SafetensorsError(`${what}: header length ${headerLen} does not fit the ${fileBytes}-byte file`);
   }
+  return headerLen;
+}
+
+/** Validates the JSON header (its bytes) against a file of `fileBytes` bytes; offsets are absolute. */
+export function parseHeader(headerBytes: Uint8Array, fileBytes: number, what = 'safetensors file'): Map<string, TensorEntry> {
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + headerLen))) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder().decode(headerBytes)) as Record<string, unknown>;
   } catch (e) {
     throw new SafetensorsError(`${what}: the header is not JSON (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new SafetensorsError(`${what}: the header must be a JSON object of tensors`);
   }
-  const dataStart = 8 + headerLen;
-  const out = new Map<string, RawTensor>();
+  const dataStart = 8 + headerBytes.byteLength;
+  const out = new Map<string, TensorEntry>();
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     if (typeof entry !== 'object' || entry === null) throw new SafetensorsError(`${what}: tensor ${name} has no {dtype, shape, data_offsets} entry`);
@@ -67,14 +82,23 @@ export function parseSafetensors(file: Uint8Array, what = 'safetensors file'): M
       throw new SafetensorsError(`${what}: tensor ${name} has a bad shape`);
     }
     const [begin, end] = e.data_offsets ?? [];
-    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin! > end! || dataStart + end! > file.byteLength) {
+    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin! < 0 || begin! > end! || dataStart + end! > fileBytes) {
       throw new SafetensorsError(`${what}: tensor ${name} has data offsets outside the file`);
     }
     if (end! - begin! !== numel(e.shape) * BYTES[dtype]) {
       throw new SafetensorsError(`${what}: tensor ${name} [${e.shape}] ${dtype} needs ${numel(e.shape) * BYTES[dtype]} bytes, has ${end! - begin!}`);
     }
-    out.set(name, { dtype, shape: e.shape, bytes: file.subarray(dataStart + begin!, dataStart + end!) });
+    out.set(name, { dtype, shape: e.shape, begin: dataStart + begin!, end: dataStart + end! });
   }
+  return out;
+}
+
+/** Parses a safetensors file held in memory; `what` names it in error messages. */
+export function parseSafetensors(file: Uint8Array, what = 'safetensors file'): Map<string, RawTensor> {
+  const headerLen = headerLength(file, file.byteLength, what);
+  const entries = parseHeader(file.subarray(8, 8 + headerLen), file.byteLength, what);
+  const out = new Map<string, RawTensor>();
+  for (const [name, e] of entries) out.set(name, { dtype: e.dtype, shape: e.shape, bytes: file.subarray(e.begin, e.end) });
   return out;
 }
 

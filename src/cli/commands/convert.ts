@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPackage, defaultProbeBlock } from '../../convert/package.ts';
 import { QUANTIZATIONS } from '../../convert/onnxGraph.ts';
 import { parseStdit3Config } from '../../model/manifest.ts';
-import { parseSafetensors, readFloat, type FloatTensor } from '../../model/safetensors.ts';
+import { headerLength, parseHeader, readFloat, SafetensorsError, type FloatTensor } from '../../model/safetensors.ts';
 import { parseFlags, UsageError, type Command } from '../args.ts';
 
 export function readFileOrFail(path: string, what: string): Uint8Array {
@@ -11,10 +11,35 @@ export function readFileOrFail(path: string, what: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
 
-/** All tensors of a safetensors checkpoint as float32. */
+/**
+ * All tensors of a safetensors checkpoint as float32, read tensor by tensor so a checkpoint larger
+ * than Node's 2 GB single-read limit (STDiT3-XL's 4.8 GB) can be converted.
+ */
 export function readCheckpoint(path: string): Map<string, FloatTensor> {
-  const file = parseSafetensors(readFileOrFail(path, 'checkpoint'), path);
-  return new Map([...file.keys()].map((k) => [k, readFloat(file, k, path)]));
+  if (!existsSync(path)) throw new UsageError(`checkpoint ${path} does not exist`);
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const read = (begin: number, end: number): Uint8Array => {
+      const buf = new Uint8Array(end - begin);
+      for (let done = 0; done < buf.byteLength; ) {
+        const n = readSync(fd, buf, done, Math.min(buf.byteLength - done, 1 << 30), begin + done);
+        if (n === 0) throw new SafetensorsError(`${path}: unexpected end of file`);
+        done += n;
+      }
+      return buf;
+    };
+    const headerLen = headerLength(read(0, Math.min(8, size)), size, path);
+    const entries = parseHeader(read(8, 8 + headerLen), size, path);
+    const out = new Map<string, FloatTensor>();
+    for (const [name, e] of entries) {
+      const raw = new Map([[name, { dtype: e.dtype, shape: e.shape, bytes: read(e.begin, e.end) }]]);
+      out.set(name, readFloat(raw, name, path));
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function writePackage(dir: string, files: Map<string, Uint8Array>): void {
