@@ -44,7 +44,8 @@ async function runGraphs(
     rope_cos: f32(rope.cos, [grid.T, hd]),
     rope_sin: f32(rope.sin, [grid.T, hd]),
   });
-  const fo = await final!.run({ h: s.h_out!, t_emb: e.t_emb!, grid: gridT });
+  const size = new ort.Tensor('int64', BigInt64Array.from([T!, H!, W!].map(BigInt)), [3]);
+  const fo = await final!.run({ h: s.h_out!, t_emb: e.t_emb!, grid: gridT, size });
   const out: Record<string, Float32Array> = {};
   for (const o of [e, s, fo]) for (const [k, v] of Object.entries(o)) out[k] = v.data as Float32Array;
   await Promise.all([embed!, stack!, final!].map((x) => x.release()));
@@ -156,6 +157,23 @@ describe('STDiT3 graphs at another config', () => {
     expect(maxRelError(both.probe!, both['ref.temporal_blocks.0.attn_res']!)).toBe(0);
     const other = await runGraphs(c, g, inp, 1);
     expect(maxRelError(other.probe!, both['ref.temporal_blocks.1.attn_res']!)).toBe(0);
+  });
+
+  it('zero-pads a latent that is not a multiple of the patch and crops the output back, as Open-Sora does', async () => {
+    const g = buildStdit3Graphs(c, weights, { quant: 'fp32' });
+    const B = 1, C = 3, [T, H, W] = [3, 10, 13], [Tp, Hp, Wp] = [4, 12, 16];
+    const small = Float32Array.from({ length: B * C * T * H * W }, (_, i) => Math.cos(i * 0.11));
+    const big = new Float32Array(B * C * Tp * Hp * Wp);
+    const at = (t: number, h: number, w: number, ch: number, [tt, hh, ww]: number[]) => ((ch * tt! + t) * hh! + h) * ww! + w;
+    for (let ch = 0; ch < C; ch++) for (let t = 0; t < T; t++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) big[at(t, h, w, ch, [Tp, Hp, Wp])] = small[at(t, h, w, ch, [T, H, W])]!;
+    const common = { timestep: new Float32Array([500]), fps: new Float32Array([8]), y: { dims: [B, 1, 6, 16], data: Float32Array.from({ length: 96 }, (_, i) => Math.sin(i)) }, mask: new Float32Array([1, 1, 0, 0, 0, 0]), height: 80, width: 104 };
+    const cropped = await runGraphs(c, g, { ...common, x: { dims: [B, C, T, H, W], data: small } }, 0);
+    const full = await runGraphs(c, g, { ...common, x: { dims: [B, C, Tp, Hp, Wp], data: big } }, 0);
+    expect(cropped.out!.length).toBe(small.length);
+    const want = new Float32Array(small.length);
+    for (let ch = 0; ch < C; ch++) for (let t = 0; t < T; t++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) want[at(t, h, w, ch, [T, H, W])] = full.out![at(t, h, w, ch, [Tp, Hp, Wp])]!;
+    expect(maxRelError(cropped.out!, want)).toBe(0);
+    expect(maxRelError(cropped.h!, full.h!)).toBe(0);
   });
 
   it('names every missing, misshapen or unexpected tensor', () => {

@@ -183,8 +183,12 @@ export function buildEmbedGraph(c: Stdit3Config, weights: ReadonlyMap<string, Fl
   const posEmb = g.input('pos_emb', ['N', H]);
   const { T, Hp, Wp } = b.gridDims();
 
+  // Zero-pad T, H, W at the end up to the grid's multiples of the patch, as PatchEmbed3D does.
+  const padded = g.op('Concat', [g.op('Mul', [T, g.ints([pt])]), g.op('Mul', [Hp, g.ints([ph])]), g.op('Mul', [Wp, g.ints([pw])])], { axis: 0 });
+  const extra = g.op('Sub', [padded, g.slice(g.op('Shape', [x]), 0, 2, 5)]);
+  const xp = g.op('Pad', [x, g.op('Concat', [g.ints([0, 0, 0, 0, 0, 0, 0]), extra], { axis: 0 })]);
   // Patchify as reshape + MatMul: the Conv3d weight [H, Cin, pt, ph, pw] flattened is the kernel.
-  const xr = g.reshape(x, b.shape([0, Cin, T, pt, Hp, ph, Wp, pw]));
+  const xr = g.reshape(xp, b.shape([0, Cin, T, pt, Hp, ph, Wp, pw]));
   const patches = g.reshape(g.transpose(xr, [0, 2, 4, 6, 1, 3, 5, 7]), b.shape([0, -1, Cin * pt * ph * pw]));
   const pw4 = b.w('x_embedder.proj.weight');
   const proj = { dims: [H, Cin * pt * ph * pw], data: pw4.data };
@@ -351,7 +355,10 @@ export function buildFinalGraph(c: Stdit3Config, weights: ReadonlyMap<string, Fl
   const tHp = g.op('Mul', [Hp, g.ints([ph])]);
   const tWp = g.op('Mul', [Wp, g.ints([pw])]);
   const tT = g.op('Mul', [T, g.ints([pt])]);
-  const out = g.reshape(g.transpose(r, [0, 7, 1, 4, 2, 5, 3, 6]), b.shape([0, Cout, tT, tHp, tWp]));
+  const full = g.reshape(g.transpose(r, [0, 7, 1, 4, 2, 5, 3, 6]), b.shape([0, Cout, tT, tHp, tWp]));
+  // Crop the patch padding back off to the latent size [T, H, W].
+  const size = g.input('size', [3], INT64);
+  const out = g.op('Slice', [full, g.ints([0, 0, 0]), size, g.ints([2, 3, 4])]);
   g.output('out', out, ['B', Cout, 'T', 'Hl', 'Wl']);
   return g.toBytes();
 }

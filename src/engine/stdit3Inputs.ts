@@ -16,16 +16,14 @@ export interface TokenGrid {
   Wp: number;
 }
 
-/** The token grid of a latent [T, H, W]; sizes must be multiples of the patch. */
+/** The token grid of a latent [T, H, W]: sizes that are not multiples of the patch are zero-padded up (embed pads, final crops). */
 export function tokenGrid(c: Stdit3Config, latent: readonly [number, number, number]): TokenGrid {
   const [t, h, w] = latent;
   const [pt, ph, pw] = c.patch_size;
-  for (const [v, p, what] of [[t, pt, 'frames'], [h, ph, 'height'], [w, pw, 'width']] as const) {
-    if (!Number.isInteger(v) || v <= 0 || v % p !== 0) {
-      throw new VideoSizeError(`latent ${what} ${v} must be a positive multiple of the patch size ${p}`);
-    }
+  for (const [v, what] of [[t, 'frames'], [h, 'height'], [w, 'width']] as const) {
+    if (!Number.isInteger(v) || v <= 0) throw new VideoSizeError(`latent ${what} must be a positive integer, got ${v}`);
   }
-  return { T: t / pt, Hp: h / ph, Wp: w / pw };
+  return { T: Math.ceil(t / pt), Hp: Math.ceil(h / ph), Wp: Math.ceil(w / pw) };
 }
 
 const f = Math.fround;

@@ -23,6 +23,8 @@ export interface EmbedOutputs {
 export interface SizeInputs {
   grid: TokenGrid;
   gridTensor: HostTensor;
+  /** The latent [T, H, W] (int64), which final crops its output to. */
+  sizeTensor: HostTensor;
   posEmb: DeviceTensor;
   ropeCos: DeviceTensor;
   ropeSin: DeviceTensor;
@@ -53,6 +55,7 @@ export class Stdit3Model {
     return {
       grid,
       gridTensor: { dims: [3], data: BigInt64Array.from([grid.T, grid.Hp, grid.Wp].map(BigInt)) },
+      sizeTensor: { dims: [3], data: BigInt64Array.from(latent.map(BigInt)) },
       posEmb: this.backend.upload(positionEmbedding(c, grid, height, width), [grid.T * grid.Hp * grid.Wp, c.hidden_size]),
       ropeCos: this.backend.upload(rope.cos, [grid.T, hd]),
       ropeSin: this.backend.upload(rope.sin, [grid.T, hd]),
@@ -86,7 +89,7 @@ export class Stdit3Model {
   }
 
   async final(size: SizeInputs, h: DeviceTensor, tEmb: DeviceTensor): Promise<DeviceTensor> {
-    const o = await this.sessions.final.run({ h, t_emb: tEmb, grid: size.gridTensor });
+    const o = await this.sessions.final.run({ h, t_emb: tEmb, grid: size.gridTensor, size: size.sizeTensor });
     return o.out!;
   }
 
