@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { GraphBuilder, INT64 } from '../src/convert/onnxGraph.ts';
+import { sha256Hex } from '../src/convert/package.ts';
 import { parseSafetensors, readFloat, writeSafetensors } from '../src/model/safetensors.ts';
 import { maxRelError, REFERENCE_DIR, referenceTensors } from './reference.ts';
 
@@ -37,6 +39,22 @@ describe('CLI convert + forward', () => {
     const ours = readFloat(parseSafetensors(new Uint8Array(readFileSync(out))), 'out');
     expect(ours.dims).toEqual([2, 8, 4, 8, 8]);
     expect(maxRelError(ours.data, referenceTensors('forward').get('out')!.data)).toBeLessThan(1e-4);
+
+    // A package from before final.onnx took the latent size is refused with advice, not run.
+    const stalePkg = join(dir, 'stale');
+    cpSync(pkg, stalePkg, { recursive: true });
+    const old = new GraphBuilder('stdit3_final');
+    old.output('out', old.op('Identity', [old.input('h', ['B', 'N', 96])]), ['B', 'N', 96]);
+    old.input('t_emb', ['B', 96]);
+    old.input('grid', [3], INT64);
+    const oldBytes = old.toBytes();
+    writeFileSync(join(stalePkg, 'final.onnx'), oldBytes);
+    const manifest = JSON.parse(readFileSync(join(stalePkg, 'manifest.json'), 'utf8'));
+    manifest.files.final = { path: 'final.onnx', bytes: oldBytes.byteLength, sha256: await sha256Hex(oldBytes) };
+    writeFileSync(join(stalePkg, 'manifest.json'), JSON.stringify(manifest));
+    const stale = await cli('forward', '--model', stalePkg, '--inputs', join(REFERENCE_DIR, 'forward.safetensors'), '--out', out);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/final\.onnx has no "size" input \(converted by an older converter\); convert the checkpoint again/);
 
     // A damaged file is refused with a message naming it.
     const stack = join(pkg, 'stack.onnx');

@@ -43,7 +43,13 @@ export class Stdit3Model {
       if (!bytes) throw new ModelInputError(`the package's ${role} graph was not loaded`);
       return backend.createSession(bytes, `${manifest.name}/${manifest.files[role].path}`);
     };
-    return new Stdit3Model(manifest.config, backend, { embed: await load('embed'), stack: await load('stack'), final: await load('final') });
+    const sessions = { embed: await load('embed'), stack: await load('stack'), final: await load('final') };
+    // Packages converted before final.onnx took the latent size cannot crop; say so instead of failing mid-run.
+    if (!sessions.final.inputNames.includes('size')) {
+      await Promise.all(Object.values(sessions).map((s) => s.release()));
+      throw new ModelInputError(`${manifest.name}: final.onnx has no "size" input (converted by an older converter); convert the checkpoint again`);
+    }
+    return new Stdit3Model(manifest.config, backend, sessions);
   }
 
   /** grid, position embedding and RoPE tables for a latent [T, H, W] told as height x width pixels. */
