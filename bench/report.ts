@@ -145,11 +145,14 @@ export function checksTable(checks: readonly TargetCheck[]): string {
 }
 
 export function stepTable(steps: Record<string, StepTiming>, nodeEnv: string | undefined): string {
-  const lines = ['| env | latent T,H,W (batch) | mean ms | median ms | calls | ratio to Node |', '|---|---|---|---|---|---|'];
+  const lines = [
+    '| env | latent T,H,W (batch) | mean ms | median ms | embed / stack / final ms | calls | ratio to Node |',
+    '|---|---|---|---|---|---|---|',
+  ];
   const node = nodeEnv ? steps[nodeEnv] : undefined;
   for (const [env, s] of Object.entries(steps)) {
     lines.push(
-      `| ${env} | ${s.latent.join(',')} (${s.batch}) | ${s.meanMs.toFixed(1)} | ${s.medianMs.toFixed(1)} | ${s.samplesMs.length} after ${s.warmup} warm-up | ${node ? (s.meanMs / node.meanMs).toFixed(2) : 'n/a'} |`,
+      `| ${env} | ${s.latent.join(',')} (${s.batch}) | ${s.meanMs.toFixed(1)} | ${s.medianMs.toFixed(1)} | ${[s.partsMs.embed, s.partsMs.stack, s.partsMs.final].map((x) => x.toFixed(1)).join(' / ')} | ${s.samplesMs.length} after ${s.warmup} warm-up | ${node ? (s.meanMs / node.meanMs).toFixed(2) : 'n/a'} |`,
     );
   }
   return lines.join('\n');

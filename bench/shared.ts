@@ -16,6 +16,11 @@ export interface StepTiming {
   samplesMs: number[];
   meanMs: number;
   medianMs: number;
+  /**
+   * Mean host-side milliseconds of each graph call. Exact on CPU backends; on WebGPU a call may
+   * return before its GPU work ends, so the time lands in a later part (the total is exact).
+   */
+  partsMs: { embed: number; stack: number; final: number };
 }
 
 export const median = (xs: readonly number[]): number => {
@@ -42,21 +47,29 @@ export async function timeModelStep(engine: Engine, warmup: number, iters: numbe
   const y = backend.upload(gaussianNoise(2, 2 * L * c.caption_channels), [2, 1, L, c.caption_channels]);
   const mask = backend.upload(new Float32Array(2 * L).fill(1), [2, L]);
   const release = (...ts: DeviceTensor[]) => ts.forEach((t) => backend.release(t));
+  const parts = { embed: 0, stack: 0, final: 0 };
   const once = async (): Promise<number> => {
     const t0 = performance.now();
     const e = await model.embed(size, x, timestep, fps, y);
+    const t1 = performance.now();
     const s = await model.stack(size, e, mask, m.sampling.probeBlock);
+    const t2 = performance.now();
     const out = await model.final(size, s.h_out, e.t_emb);
     await backend.download(out);
-    const ms = performance.now() - t0;
+    const t3 = performance.now();
     release(e.h, e.t_mlp, e.t_emb, e.y_emb, e.tea_input, s.h_out, s.probe, out);
-    return ms;
+    parts.embed += t1 - t0;
+    parts.stack += t2 - t1;
+    parts.final += t3 - t2;
+    return t3 - t0;
   };
   try {
     for (let i = 0; i < warmup; i++) await once();
+    parts.embed = parts.stack = parts.final = 0;
     const samplesMs: number[] = [];
     for (let i = 0; i < iters; i++) samplesMs.push(await once());
     return {
+      partsMs: { embed: parts.embed / iters, stack: parts.stack / iters, final: parts.final / iters },
       latent: [...latent],
       batch: 2,
       warmup,
