@@ -1,26 +1,13 @@
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GraphBuilder, INT64 } from '../src/convert/onnxGraph.ts';
 import { sha256Hex } from '../src/convert/package.ts';
 import { parseSafetensors, readFloat, writeSafetensors } from '../src/model/safetensors.ts';
+import { cli } from './cliRun.ts';
 import { maxRelError, REFERENCE_DIR, referenceTensors } from './reference.ts';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..');
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe('CLI convert + forward', () => {
   const dir = mkdtempSync(join(tmpdir(), 'adacache-cli-'));

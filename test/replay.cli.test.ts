@@ -2,29 +2,16 @@
  * The `sample` and `calibrate` commands end to end: the reference checkpoint converted by the CLI,
  * an official run replayed from sampling.safetensors, a codebook calibrated into the package.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { decode as decodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePngFrames } from '../src/cli/commands/sample.ts';
 import { parseSafetensors, readFloat } from '../src/model/safetensors.ts';
+import { cli } from './cliRun.ts';
 import { maxRelError, REFERENCE_DIR, referenceTensors } from './reference.ts';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..');
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe('CLI sample + calibrate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'adacache-sample-'));
