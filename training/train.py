@@ -66,7 +66,7 @@ class Trainer:
         self.cfg = ck["config"] if ck else {
             "model": make_config(args.preset, self.ds.g),
             "text": dict(vocab_size=len(self.tok.vocab), max_length=self.tok.max_length, dim=64, layers=2, heads=4),
-            "train": dict(batch=args.batch, lr=args.lr, warmup=300, ema=0.998, fps=self.ds.g["video"]["fps"],
+            "train": dict(batch=args.batch, lr=args.lr, warmup=300, ema=args.ema, amp=args.amp, fps=self.ds.g["video"]["fps"],
                           preset=args.preset),
         }
         torch.manual_seed(1234)
@@ -105,7 +105,8 @@ class Trainer:
         tc = self.cfg["train"]
         b = tc["batch"]
         x0, ids, mask = self.batch(b)
-        y = self.text(ids, mask)  # [B, L, C]
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tc.get("amp") == "bf16"):
+            y = self.text(ids, mask).float()  # [B, L, C]
         drop = torch.rand(b, generator=self.gen) < self.cfg["model"]["class_dropout_prob"]
         y = torch.where(drop[:, None, None], self.model.y_embedder.y_embedding[None].expand_as(y), y)
         t = sample_t(b, self.gen)
@@ -113,8 +114,9 @@ class Trainer:
         tt = t.view(b, 1, 1, 1, 1)
         xt = (1 - tt) * x0 + tt * eps
         fps = torch.full((b,), float(tc["fps"]))
-        v = self.model(xt, t * 1000, y[:, None], mask, fps, x0.shape[3], x0.shape[4])
-        loss = torch.mean((v - (x0 - eps)) ** 2)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tc.get("amp") == "bf16"):
+            v = self.model(xt, t * 1000, y[:, None], mask, fps, x0.shape[3], x0.shape[4])
+        loss = torch.mean((v.float() - (x0 - eps)) ** 2)
         lr = tc["lr"] * min(1.0, (self.step + 1) / tc["warmup"]) * lr_factor
         for grp in self.opt.param_groups:
             grp["lr"] = lr
@@ -218,9 +220,10 @@ def bench(args):
         times = []
         for it in range(4):
             t0 = time.time()
-            y = te(ids, mask)
-            v = m(vids, torch.rand(b) * 1000, y[:, None], mask, torch.full((b,), 8.0), 32, 32)
-            loss = v.pow(2).mean()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.amp == "bf16"):
+                y = te(ids, mask)
+                v = m(vids, torch.rand(b) * 1000, y[:, None], mask, torch.full((b,), 8.0), 32, 32)
+            loss = v.float().pow(2).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -235,6 +238,9 @@ def main():
     p.add_argument("--preset", default="p244-h128", choices=sorted(PRESETS))
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--ema", type=float, default=0.999)
+    p.add_argument("--amp", default="bf16", choices=["bf16", "none"],
+                   help="bf16 autocast: about 3x the samples/s of fp32 on a CPU with AVX512-BF16")
     p.add_argument("--hours", type=float, default=1.0, help="stop after this much wall time (this invocation)")
     p.add_argument("--max-steps", type=int, default=0)
     p.add_argument("--cooldown-min", type=float, default=0,

@@ -4,10 +4,8 @@
  * final LayerNorm. Inputs `input_ids`, `attention_mask` (int64 [B, L]); output
  * `text_embeds` float32 [B, L, dim]. Opset 17 (LayerNormalization; GELU-tanh spelled out).
  */
-import onnxProto from 'onnx-proto';
-import { parseSafetensors, readFloat } from '../model/safetensors.ts';
-
-const { onnx } = onnxProto;
+import { type FloatTensor, parseSafetensors, readFloat } from '../model/safetensors.ts';
+import { FLOAT, GraphBuilder, INT64 } from './onnxGraph.ts';
 
 export interface TextEncoderConfig {
   vocab_size: number;
@@ -17,83 +15,17 @@ export interface TextEncoderConfig {
   heads: number;
 }
 
-export interface NamedTensor {
-  dims: readonly number[];
-  data: Float32Array;
-}
+export type NamedTensor = FloatTensor;
 
 export class TextEncoderGraphError extends Error {
   override name = 'TextEncoderGraphError';
 }
-
-const OPSET = 17;
 
 function checkConfig(c: TextEncoderConfig): void {
   for (const k of ['vocab_size', 'max_length', 'dim', 'layers', 'heads'] as const) {
     if (!Number.isInteger(c[k]) || c[k] <= 0) throw new TextEncoderGraphError(`config.${k} must be a positive integer, got ${c[k]}`);
   }
   if (c.dim % c.heads !== 0) throw new TextEncoderGraphError(`dim ${c.dim} is not divisible by heads ${c.heads}`);
-}
-
-/** Graph under construction: nodes, initializers and fresh value names. */
-class Builder {
-  nodes: InstanceType<typeof onnx.NodeProto>[] = [];
-  inits: InstanceType<typeof onnx.TensorProto>[] = [];
-  private n = 0;
-
-  fresh(hint: string): string {
-    return `${hint}_${this.n++}`;
-  }
-
-  op(type: string, inputs: string[], attrs: Record<string, number | number[]> = {}, hint = type): string {
-    const out = this.fresh(hint);
-    const attribute = Object.entries(attrs).map(([name, v]) =>
-      Array.isArray(v)
-        ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
-        : Number.isInteger(v) && name !== 'epsilon'
-          ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v })
-          : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v }),
-    );
-    this.nodes.push(onnx.NodeProto.create({ opType: type, input: inputs, output: [out], name: out, attribute }));
-    return out;
-  }
-
-  float(name: string, dims: readonly number[], data: Float32Array): string {
-    this.inits.push(
-      onnx.TensorProto.create({
-        name,
-        dims: [...dims],
-        dataType: onnx.TensorProto.DataType.FLOAT,
-        rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
-      }),
-    );
-    return name;
-  }
-
-  scalar(v: number): string {
-    return this.float(this.fresh('const'), [], new Float32Array([v]));
-  }
-
-  int64(values: number[]): string {
-    const name = this.fresh('shape');
-    this.inits.push(
-      onnx.TensorProto.create({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values }),
-    );
-    return name;
-  }
-
-  int64Scalar(v: number): string {
-    const name = this.fresh('idx');
-    this.inits.push(onnx.TensorProto.create({ name, dims: [], dataType: onnx.TensorProto.DataType.INT64, int64Data: [v] }));
-    return name;
-  }
-}
-
-function transpose2d(t: NamedTensor): Float32Array {
-  const [r, c] = t.dims as [number, number];
-  const out = new Float32Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = t.data[i * c + j]!;
-  return out;
 }
 
 export function buildTextEncoderGraph(config: TextEncoderConfig, weights: Record<string, NamedTensor>): Uint8Array {
@@ -109,75 +41,40 @@ export function buildTextEncoderGraph(config: TextEncoderConfig, weights: Record
     if (t.data.length !== dims.reduce((a, b) => a * b, 1)) throw new TextEncoderGraphError(`${name} has the wrong data length`);
     return t;
   };
-  const b = new Builder();
-  const linear = (x: string, prefix: string, cin: number, cout: number): string => {
-    const w = get(`${prefix}.weight`, [cout, cin]);
-    const bias = get(`${prefix}.bias`, [cout]);
-    const mm = b.op('MatMul', [x, b.float(`${prefix}.weight_t`, [cin, cout], transpose2d(w))]);
-    return b.op('Add', [mm, b.float(`${prefix}.bias`, [cout], bias.data)]);
-  };
+  const b = new GraphBuilder('text_encoder');
+  // the text encoder is tiny next to the STDiT3, so it stays fp32 whatever the package's quantization
+  const linear = (x: string, prefix: string, cin: number, cout: number): string =>
+    b.linear(x, prefix, get(`${prefix}.weight`, [cout, cin]), get(`${prefix}.bias`, [cout]), 'fp32');
   const layerNorm = (x: string, prefix: string): string =>
     b.op(
       'LayerNormalization',
       [x, b.float(`${prefix}.weight`, [D], get(`${prefix}.weight`, [D]).data), b.float(`${prefix}.bias`, [D], get(`${prefix}.bias`, [D]).data)],
       { axis: -1, epsilon: 1e-5 },
     );
-  const geluTanh = (x: string): string => {
-    const x3 = b.op('Mul', [b.op('Mul', [x, x]), x]);
-    const inner = b.op('Mul', [b.op('Add', [x, b.op('Mul', [x3, b.scalar(0.044715)])]), b.scalar(Math.sqrt(2 / Math.PI))]);
-    return b.op('Mul', [b.op('Mul', [x, b.scalar(0.5)]), b.op('Add', [b.op('Tanh', [inner]), b.scalar(1)])]);
-  };
 
+  const ids = b.input('input_ids', ['B', L], INT64);
+  const mask = b.input('attention_mask', ['B', L], INT64);
   const tok = get('tok.weight', [config.vocab_size, D]);
-  let x = b.op('Gather', [b.float('tok.weight', tok.dims, tok.data), 'input_ids'], { axis: 0 });
+  let x = b.op('Gather', [b.float('tok.weight', tok.dims, tok.data), ids], { axis: 0 });
   x = b.op('Add', [x, b.float('pos', [L, D], get('pos', [L, D]).data)]);
   // key bias: 0 for tokens, -1e4 for padding, broadcast over heads and queries
-  const m = b.op('Cast', ['attention_mask'], { to: onnx.TensorProto.DataType.FLOAT });
-  const keyBias = b.op('Unsqueeze', [b.op('Mul', [b.op('Sub', [b.scalar(1), m]), b.scalar(-1e4)]), b.int64([1, 2])]);
+  const m = b.op('Cast', [mask], { to: FLOAT });
+  const keyBias = b.op('Unsqueeze', [b.op('Mul', [b.op('Sub', [b.scalar(1), m]), b.scalar(-1e4)]), b.ints([1, 2])]);
   for (let i = 0; i < layers; i++) {
     const p = `layers.${i}`;
     const qkv = linear(layerNorm(x, `${p}.ln1`), `${p}.qkv`, D, 3 * D);
-    const split = b.op('Transpose', [b.op('Reshape', [qkv, b.int64([0, 0, 3, heads, hd])])], { perm: [2, 0, 3, 1, 4] });
-    const [q, k, v] = [0, 1, 2].map((j) => b.op('Gather', [split, b.int64Scalar(j)], { axis: 0 }));
-    const kt = b.op('Transpose', [k!], { perm: [0, 1, 3, 2] });
+    const split = b.transpose(b.reshape(qkv, b.ints([0, 0, 3, heads, hd])), [2, 0, 3, 1, 4]);
+    const [q, k, v] = b.opN('Split', [split, b.ints([1, 1, 1])], 3, { axis: 0 }).map((t) => b.op('Squeeze', [t, b.ints([0])]));
+    const kt = b.transpose(k!, [0, 1, 3, 2]);
     const scores = b.op('Add', [b.op('Mul', [b.op('MatMul', [q!, kt]), b.scalar(hd ** -0.5)]), keyBias]);
     const att = b.op('MatMul', [b.op('Softmax', [scores], { axis: -1 }), v!]);
-    const merged = b.op('Reshape', [b.op('Transpose', [att], { perm: [0, 2, 1, 3] }), b.int64([0, 0, D])]);
+    const merged = b.reshape(b.transpose(att, [0, 2, 1, 3]), b.ints([0, 0, D]));
     x = b.op('Add', [x, linear(merged, `${p}.proj`, D, D)]);
-    const h = geluTanh(linear(layerNorm(x, `${p}.ln2`), `${p}.fc1`, D, 2 * D));
+    const h = b.geluTanh(linear(layerNorm(x, `${p}.ln2`), `${p}.fc1`, D, 2 * D));
     x = b.op('Add', [x, linear(h, `${p}.fc2`, 2 * D, D)]);
   }
-  const out = layerNorm(x, 'ln_f');
-  b.nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [out], output: ['text_embeds'], name: 'text_embeds' }));
-
-  const intIn = (name: string) =>
-    onnx.ValueInfoProto.create({
-      name,
-      type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: { dim: [{ dimParam: 'B' }, { dimValue: L }] } } },
-    });
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'adacache-studio',
-    opsetImport: [{ domain: '', version: OPSET }],
-    graph: {
-      name: 'text_encoder',
-      node: b.nodes,
-      initializer: b.inits,
-      input: [intIn('input_ids'), intIn('attention_mask')],
-      output: [
-        onnx.ValueInfoProto.create({
-          name: 'text_embeds',
-          type: {
-            tensorType: {
-              elemType: onnx.TensorProto.DataType.FLOAT,
-              shape: { dim: [{ dimParam: 'B' }, { dimValue: L }, { dimValue: D }] },
-            },
-          },
-        }),
-      ],
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
+  b.output('text_embeds', layerNorm(x, 'ln_f'), ['B', L, D]);
+  return b.toBytes();
 }
 
 /** What training/export.py writes for the text encoder. */
