@@ -3,7 +3,7 @@
  * int8 STDiT3 graphs + null caption (src/convert/package.ts), text.onnx + tokenizer.json,
  * manifest with checksums.
  *
- *   npx tsx training/build_package.ts training/runs/tiny/export public/models/shapes [cfg] [int8|fp32]
+ *   npx tsx training/build_package.ts training/runs/shapes/export public/models/shapes [cfg] [int8|fp32]
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -8,7 +8,7 @@
                               whitespace split) that @huggingface/tokenizers loads
   OUT/training.json           step, samples, wall time, last logged loss
 
-  /usr/bin/python3 training/export.py --run tiny --out training/runs/tiny/export [--raw]
+  /usr/bin/python3 training/export.py --run shapes --out training/runs/shapes/export [--raw]
 """
 import argparse
 import csv
@@ -41,7 +41,7 @@ def tokenizer_json(tok):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--run", default="tiny")
+    p.add_argument("--run", default="shapes")
     p.add_argument("--out", default=None)
     p.add_argument("--raw", action="store_true", help="export the raw weights instead of the EMA")
     a = p.parse_args()

@@ -2,7 +2,7 @@
 against the learned null caption. Writes, per prompt and seed, a float32 file
 [T, H, W, 3] in [0, 1] (NAME.f32, with NAME.json holding prompt/seed/dims) and a PNG strip.
 
-  /usr/bin/python3 training/sample.py --run tiny --prompts training/heldout_prompts.txt --seeds 1 --out /tmp/s
+  /usr/bin/python3 training/sample.py --run shapes --prompts training/heldout_prompts.txt --seeds 1 --out /tmp/s
 """
 import argparse
 import json
@@ -67,7 +67,7 @@ def generate(model, text, tok, g, prompt, seed, steps=30, cfg_scale=7.0):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--run", default="tiny")
+    p.add_argument("--run", default="shapes")
     p.add_argument("--prompts", required=True)
     p.add_argument("--seeds", type=int, default=1)
     p.add_argument("--steps", type=int, default=30)
