@@ -43,6 +43,10 @@ def make_config(preset, g):
     return cfg
 
 
+def autocast(amp):
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp == "bf16")
+
+
 def sample_t(n, gen):
     # half uniform, half logit-normal: plain RFLOW sampling visits all t evenly, while mid-range
     # t carries most of the learning signal
@@ -105,7 +109,7 @@ class Trainer:
         tc = self.cfg["train"]
         b = tc["batch"]
         x0, ids, mask = self.batch(b)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tc.get("amp") == "bf16"):
+        with autocast(tc.get("amp")):
             y = self.text(ids, mask).float()  # [B, L, C]
         drop = torch.rand(b, generator=self.gen) < self.cfg["model"]["class_dropout_prob"]
         y = torch.where(drop[:, None, None], self.model.y_embedder.y_embedding[None].expand_as(y), y)
@@ -114,7 +118,7 @@ class Trainer:
         tt = t.view(b, 1, 1, 1, 1)
         xt = (1 - tt) * x0 + tt * eps
         fps = torch.full((b,), float(tc["fps"]))
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tc.get("amp") == "bf16"):
+        with autocast(tc.get("amp")):
             v = self.model(xt, t * 1000, y[:, None], mask, fps, x0.shape[3], x0.shape[4])
         loss = torch.mean((v.float() - (x0 - eps)) ** 2)
         lr = tc["lr"] * min(1.0, (self.step + 1) / tc["warmup"]) * lr_factor
@@ -181,16 +185,17 @@ class Trainer:
 def load_checkpoint(path):
     ck = torch.load(path, map_location="cpu")
     opt = ck.get("opt")
-    if opt:
-        for st in opt["state"].values():
-            for k, v in st.items():
-                if torch.is_tensor(v) and v.dtype == torch.bfloat16:
-                    st[k] = v.float()
-    for part in ck.get("ema", {}).values():
-        for k, v in part.items():
-            if v.dtype == torch.bfloat16:
-                part[k] = v.float()
+    _floats_to([*(opt["state"].values() if opt else []), *ck.get("ema", {}).values()], torch.float32)
     return ck
+
+
+def _floats_to(state_dicts, dtype):
+    """Casts, in place, every floating tensor of these dicts that has a dimension (Adam's scalar step
+    counts stay as they are)."""
+    for d in state_dicts:
+        for k, v in d.items():
+            if torch.is_tensor(v) and v.is_floating_point() and v.dim() > 0:
+                d[k] = v.to(dtype)
 
 
 def write_slim(run):
@@ -199,14 +204,7 @@ def write_slim(run):
     ckpt.pt is absent. Rounding the EMA and moments once costs a resumed run nothing measurable."""
     d = os.path.join(HERE, "runs", run)
     ck = torch.load(os.path.join(d, "ckpt.pt"), map_location="cpu")
-    for st in ck["opt"]["state"].values():
-        for k, v in st.items():
-            if torch.is_tensor(v) and v.is_floating_point() and v.dim() > 0:
-                st[k] = v.bfloat16()
-    for part in ck["ema"].values():
-        for k, v in part.items():
-            if v.is_floating_point():
-                part[k] = v.bfloat16()
+    _floats_to([*ck["opt"]["state"].values(), *ck["ema"].values()], torch.bfloat16)
     tmp = os.path.join(d, "resume.pt.tmp")
     torch.save(ck, tmp)
     os.replace(tmp, os.path.join(d, "resume.pt"))
@@ -229,7 +227,7 @@ def bench(args):
         times = []
         for it in range(4):
             t0 = time.time()
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.amp == "bf16"):
+            with autocast(args.amp):
                 y = te(ids, mask)
                 v = m(vids, torch.rand(b) * 1000, y[:, None], mask, torch.full((b,), 8.0), 32, 32)
             loss = v.float().pow(2).mean()
