@@ -50,14 +50,14 @@ export async function timeModelStep(engine: Engine, warmup: number, iters: numbe
   const parts = { embed: 0, stack: 0, final: 0 };
   const once = async (): Promise<number> => {
     const t0 = performance.now();
-    const e = await model.embed(size, x, timestep, fps, y);
+    const e = await model.embed(size, x, timestep, fps, y, false);
     const t1 = performance.now();
     const s = await model.stack(size, e, mask, m.sampling.probeBlock);
     const t2 = performance.now();
     const out = await model.final(size, s.h_out, e.t_emb);
     await backend.download(out);
     const t3 = performance.now();
-    release(e.h, e.t_mlp, e.t_emb, e.y_emb, e.tea_input, s.h_out, s.probe, out);
+    release(e.h, e.t_mlp, e.t_emb, e.y_emb, s.h_out, s.probe, out);
     parts.embed += t1 - t0;
     parts.stack += t2 - t1;
     parts.final += t3 - t2;

@@ -122,6 +122,28 @@ describe('engine.generate on the reference package', () => {
     expect((await engine.generate({ ...base, steps: 3 })).trace.recomputed_steps).toEqual([1, 2, 3]);
   });
 
+  it('a reused step gives the same result as one skip-graph run as through embed, final and the kernels', async () => {
+    const pkg = await referencePackage();
+    const { skip: _, ...files } = pkg.manifest.files;
+    const withoutSkip = await createEngine({ manifest: { ...pkg.manifest, files }, files: { ...pkg.files, skip: undefined } }, await createNodeBackend({ threads: 1 }));
+    try {
+      expect(engine.model.hasSkipGraph).toBe(true);
+      expect(withoutSkip.model.hasSkipGraph).toBe(false);
+      const req: GenerateRequest = { ...base, policy: { kind: 'static', interval: 3 } };
+      const previews = (into: Float32Array[]) => (e: StepEvent) => void into.push(e.preview!.rgb);
+      const [pa, pb]: Float32Array[][] = [[], []];
+      const a = await engine.generate(req, previews(pa));
+      const b = await withoutSkip.generate(req, previews(pb));
+      expect(a.trace.recomputed_steps).toEqual([1, 4, 7, 10]);
+      expect(b.trace.recomputed_steps).toEqual(a.trace.recomputed_steps);
+      expect(maxRelError(a.latent, b.latent)).toBeLessThan(1e-5);
+      // Step 2 is the first reused one: its preview (x0) comes from the skip graph's second output.
+      expect(maxRelError(pa[1]!, pb[1]!)).toBeLessThan(1e-5);
+    } finally {
+      await withoutSkip.dispose();
+    }
+  });
+
   it('static interval 1 equals no caching; interval 3 computes every third step', async () => {
     const none = await engine.generate(base);
     expect((await engine.generate({ ...base, policy: { kind: 'static', interval: 1 } })).latent).toEqual(none.latent);

@@ -47,6 +47,7 @@ export interface AdaCacheOptions {
 
 export class AdaCachePolicy implements CachePolicy {
   readonly name: string;
+  readonly needsTeaInput = false;
   private rate = 1;
   private prevComputeStep = 0;
   private prevProbe: DeviceTensor | null = null;
@@ -65,8 +66,7 @@ export class AdaCachePolicy implements CachePolicy {
     this.name = opts.moreg ? 'adacache+moreg' : 'adacache';
   }
 
-  async decide(step: number, teaInput: DeviceTensor): Promise<StepDecision> {
-    this.env.release(teaInput);
+  async decide(step: number): Promise<StepDecision> {
     const n = this.env.steps;
     const forced = step === 1 || step === n - 1 || step === n;
     return { compute: forced || step === this.prevComputeStep + this.rate };

@@ -27,6 +27,7 @@ export class CalibrationError extends Error {
  */
 export class ProbeRecorderPolicy implements CachePolicy {
   readonly name = 'probe-recorder';
+  readonly needsTeaInput = false;
   readonly spans: number[][] = [];
   private recent: DeviceTensor[] = [];
 
@@ -37,8 +38,7 @@ export class ProbeRecorderPolicy implements CachePolicy {
     if (!Number.isInteger(maxSpan) || maxSpan < 1) throw new PolicyError(`maxSpan must be a positive integer, got ${maxSpan}`);
   }
 
-  async decide(_step: number, teaInput: DeviceTensor): Promise<StepDecision> {
-    this.env.release(teaInput);
+  async decide(): Promise<StepDecision> {
     return { compute: true };
   }
 

@@ -37,7 +37,7 @@ async function drive(policy: CachePolicy, e: ReturnType<typeof env>, change: (st
   const notes = [];
   let level = 1;
   for (let step = 1; step <= e.steps; step++) {
-    const d = await policy.decide(step, filled(e, step));
+    const d = await policy.decide(step, policy.needsTeaInput ? filled(e, step) : null);
     if (!d.compute) continue;
     computed.push(step);
     if (computed.length > 1) level *= 1 + change(step);
@@ -111,23 +111,23 @@ describe('AdaCache policy', () => {
       e.live.add(t);
       return t;
     };
-    await policy.decide(1, filled(e, 0));
+    await policy.decide(1);
     await policy.observe(1, probe(1, 1));
-    await policy.decide(2, filled(e, 0));
+    await policy.decide(2);
     const outside = await policy.observe(2, probe(1, 1.1));
     expect(outside).toMatchObject({ moreg: 1, mograd: 0 });
     // Step 4 (inside 4..26 for 30 steps): m_1 = |b - a| / (|b| + |a|).
     const m1 = 0.5 / 2.5;
     const m = (m1 / 0.385) ** 8;
     for (const s of [3]) {
-      await policy.decide(s, filled(e, 0));
+      await policy.decide(s);
       await policy.observe(s, probe(1, 1.1));
     }
     const rateBefore = lookupRate(BUILTIN_CODEBOOKS.fast, 0);
     expect(rateBefore).toBe(6);
     // Steps 3 gave rate 6 (no change); steps 4..8 are reused; step 9 is computed.
-    for (let s = 4; s < 9; s++) expect((await policy.decide(s, filled(e, 0))).compute).toBe(false);
-    expect((await policy.decide(9, filled(e, 0))).compute).toBe(true);
+    for (let s = 4; s < 9; s++) expect((await policy.decide(s)).compute).toBe(false);
+    expect((await policy.decide(9)).compute).toBe(true);
     const inside = await policy.observe(9, probe(1, 1.5));
     const mograd = (10 * (m - 1)) / 6;
     expect(inside.mograd).toBeCloseTo(mograd, 12);
@@ -173,6 +173,7 @@ describe('static and TeaCache policies', () => {
     expect(e.live.size).toBe(0);
     expect(polyval([2, 0, 1], 3)).toBe(19);
     expect(() => new TeaCachePolicy(e, 0)).toThrow(PolicyError);
+    await expect(new TeaCachePolicy(e, 0.25).decide(1, null)).rejects.toThrow(/tea_input/);
   });
 
   it('createPolicy builds what the spec names and rejects unknown kinds', () => {

@@ -1,6 +1,7 @@
 /**
- * The one interface the sampler talks to. Each step the sampler runs the embed graph, asks the
- * policy whether to compute the block stack, and after a computed step hands it the probe.
+ * The one interface the sampler talks to. Each step the sampler asks the policy whether to
+ * compute the block stack (after the embed graph when the policy needs its tea_input), and after
+ * a computed step hands it the probe.
  * Policies measure through the backend's TensorOps (only scalar sums leave the device) and own
  * the tensors they are given: whatever they do not keep they release.
  */
@@ -35,10 +36,15 @@ export interface StepDecision extends PolicyNote {
 export interface CachePolicy {
   readonly name: string;
   /**
-   * Called every step (1-based) after the embed graph; `teaInput` is the first block's modulated
-   * input (the embed graph's tea_input). The policy takes ownership of `teaInput`.
+   * Whether decide() needs the first block's modulated input. Policies that decide without it
+   * are asked before the step runs anything, so a reused step can run as one graph.
    */
-  decide(step: number, teaInput: DeviceTensor): Promise<StepDecision>;
+  readonly needsTeaInput: boolean;
+  /**
+   * Called every step (1-based). `teaInput` is the embed graph's tea_input when `needsTeaInput`
+   * (the policy takes ownership of it), otherwise null.
+   */
+  decide(step: number, teaInput: DeviceTensor | null): Promise<StepDecision>;
   /** Called after a computed step with the probe residual [B, T*S, C]; takes ownership of it. */
   observe(step: number, probe: DeviceTensor): Promise<PolicyNote>;
   /** Frees whatever the policy still holds. */

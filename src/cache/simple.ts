@@ -4,9 +4,9 @@ import { PolicyError, type CachePolicy, type PolicyEnv, type PolicyNote, type St
 
 export class NoCachePolicy implements CachePolicy {
   readonly name = 'none';
+  readonly needsTeaInput = false;
   constructor(private readonly env: PolicyEnv) {}
-  async decide(_step: number, teaInput: DeviceTensor): Promise<StepDecision> {
-    this.env.release(teaInput);
+  async decide(): Promise<StepDecision> {
     return { compute: true };
   }
   async observe(_step: number, probe: DeviceTensor): Promise<PolicyNote> {
@@ -19,14 +19,14 @@ export class NoCachePolicy implements CachePolicy {
 /** FORA-style static caching: compute at steps 1, 1 + k, 1 + 2k, ...; reuse in between. */
 export class StaticIntervalPolicy implements CachePolicy {
   readonly name = 'static';
+  readonly needsTeaInput = false;
   constructor(
     private readonly env: PolicyEnv,
     private readonly interval: number,
   ) {
     if (!Number.isInteger(interval) || interval < 1) throw new PolicyError(`the static interval must be an integer >= 1, got ${interval}`);
   }
-  async decide(step: number, teaInput: DeviceTensor): Promise<StepDecision> {
-    this.env.release(teaInput);
+  async decide(step: number): Promise<StepDecision> {
     return { compute: (step - 1) % this.interval === 0 };
   }
   async observe(_step: number, probe: DeviceTensor): Promise<PolicyNote> {

@@ -17,6 +17,7 @@ export function polyval(coefficients: readonly number[], x: number): number {
 
 export class TeaCachePolicy implements CachePolicy {
   readonly name = 'teacache';
+  readonly needsTeaInput = true;
   private prev: DeviceTensor | null = null;
   private accumulated = 0;
 
@@ -29,7 +30,8 @@ export class TeaCachePolicy implements CachePolicy {
     if (coefficients.length === 0 || !coefficients.every(Number.isFinite)) throw new PolicyError('TeaCache rescale coefficients must be finite numbers');
   }
 
-  async decide(step: number, teaInput: DeviceTensor): Promise<StepDecision> {
+  async decide(step: number, teaInput: DeviceTensor | null): Promise<StepDecision> {
+    if (!teaInput) throw new PolicyError('TeaCache decides from the tea_input of every step, and got none');
     const prev = this.prev;
     this.prev = teaInput;
     const forced = step === 1 || step === this.env.steps || !prev;

@@ -1,5 +1,5 @@
 /**
- * Checkpoint -> model package: the three STDiT3 graphs, the learned null caption and a manifest
+ * Checkpoint -> model package: the STDiT3 graphs, the learned null caption and a manifest
  * with sizes and sha256 of every file. Pure bytes in and out; src/cli writes them to a folder.
  */
 import {
@@ -53,6 +53,7 @@ export async function buildPackage(o: ConvertOptions): Promise<BuiltPackage> {
     ['embed', 'embed.onnx', graphs.embed],
     ['stack', 'stack.onnx', graphs.stack],
     ['final', 'final.onnx', graphs.final],
+    ['skip', 'skip.onnx', graphs.skip],
     ['null_caption', 'null_caption.safetensors', writeSafetensors({ y_null: { dims: [1, 1, ...yNull.dims], data: yNull.data } })],
   ];
   if (o.textEncoder) {

@@ -6,6 +6,7 @@ import type { FloatTensor } from '../model/safetensors.ts';
 import { positionEmbedding, ropeTables, tokenGrid } from '../engine/stdit3Inputs.ts';
 import { buildStdit3Graphs, CheckpointError, expectedParameters, type Stdit3Graphs } from './stdit3Graphs.ts';
 import type { Quantization } from './onnxGraph.ts';
+import { cpuAdd, cpuAxpy, cpuGuidance, hostTensor } from '../kernels/cpuOps.ts';
 
 const f32 = (d: Float32Array, dims: readonly number[]) => new ort.Tensor('float32', d, [...dims]);
 
@@ -174,6 +175,43 @@ describe('STDiT3 graphs at another config', () => {
     for (let ch = 0; ch < C; ch++) for (let t = 0; t < T; t++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) want[at(t, h, w, ch, [T, H, W])] = full.out![at(t, h, w, ch, [Tp, Hp, Wp])]!;
     expect(maxRelError(cropped.out!, want)).toBe(0);
     expect(maxRelError(cropped.h!, full.h!)).toBe(0);
+  });
+
+  it('the skip graph is embed, + residual, final, guidance and the Euler update in one run', async () => {
+    const g = buildStdit3Graphs(c, weights, { quant: 'fp32' });
+    const C = 3, [T, H, W] = [3, 10, 13];
+    const grid = tokenGrid(c, [T, H, W]);
+    const N = grid.T * grid.Hp * grid.Wp;
+    const z = Float32Array.from({ length: C * T * H * W }, (_, i) => Math.cos(i * 0.07));
+    const residual = Float32Array.from({ length: 2 * N * c.hidden_size }, (_, i) => 0.3 * Math.sin(i * 0.013));
+    const y = { dims: [2, 1, 6, 16], data: Float32Array.from({ length: 192 }, (_, i) => Math.sin(i * 0.5)) };
+    const [scale, dt, tFrac] = [Math.fround(4.5), Math.fround(-0.0321), Math.fround(0.7123)];
+    const gridT = new ort.Tensor('int64', BigInt64Array.from([grid.T, grid.Hp, grid.Wp].map(BigInt)), [3]);
+    const sizeT = new ort.Tensor('int64', BigInt64Array.from([T, H, W].map(BigInt)), [3]);
+    const posEmb = f32(positionEmbedding(c, grid, 80, 104), [N, c.hidden_size]);
+    const common = { timestep: f32(Float32Array.of(700, 700), [2]), fps: f32(Float32Array.of(8, 8), [2]), pos_emb: posEmb, grid: gridT };
+    const [embed, final, skip] = await Promise.all([g.embed, g.final, g.skip].map((b) => ort.InferenceSession.create(b)));
+    const xx = new Float32Array(2 * z.length);
+    xx.set(z);
+    xx.set(z, z.length);
+    const e = await embed!.run({ ...common, x: f32(xx, [2, C, T, H, W]), y: f32(y.data, y.dims) });
+    const hIn = cpuAdd(hostTensor(e.h!.data as Float32Array, e.h!.dims), hostTensor(residual, [2, N, c.hidden_size]));
+    const fo = await final!.run({ h: f32(hIn.data!, hIn.dims), t_emb: e.t_emb!, grid: gridT, size: sizeT });
+    const v = cpuGuidance(hostTensor(fo.out!.data as Float32Array, fo.out!.dims), C, scale);
+    const zT = hostTensor(z, [1, C, T, H, W]);
+    const so = await skip!.run({
+      ...common,
+      z: f32(z, [1, C, T, H, W]),
+      residual: f32(residual, [2, N, c.hidden_size]),
+      size: sizeT,
+      guidance: f32(Float32Array.of(scale), [1]),
+      dt: f32(Float32Array.of(dt), [1]),
+      t_frac: f32(Float32Array.of(tFrac), [1]),
+    });
+    expect(so.z_next!.dims).toEqual([1, C, T, H, W]);
+    expect(maxRelError(so.z_next!.data as Float32Array, cpuAxpy(zT, v, dt).data!)).toBeLessThan(1e-6);
+    expect(maxRelError(so.x0!.data as Float32Array, cpuAxpy(zT, v, tFrac).data!)).toBeLessThan(1e-6);
+    await Promise.all([embed!, final!, skip!].map((x) => x.release()));
   });
 
   it('names every missing, misshapen or unexpected tensor', () => {

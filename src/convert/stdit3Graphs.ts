@@ -1,8 +1,9 @@
 /**
- * STDiT3 (Open-Sora v1.2) as three ONNX graphs, split where AdaCache needs it:
+ * STDiT3 (Open-Sora v1.2) as ONNX graphs, split where AdaCache needs it:
  *   embed  — patchify + positions, timestep/fps embeddings, t_block, caption projection
  *   stack  — the interleaved spatial/temporal blocks; returns h_out and the probe residual
  *   final  — the final layer and unpatchify
+ *   skip   — a whole reused step (embed, + cached residual, final, guidance, Euler) in one run
  * Shapes that depend on the video size come in at run time (`grid` = [T', Hp, Wp] int64,
  * `pos_emb`, `rope_cos`/`rope_sin` from src/engine/stdit3Inputs.ts), so one package serves any size.
  * docs/PACKAGE.md lists every input and output.
@@ -170,19 +171,18 @@ function timestepEmbedder(b: Stdit3Builder, s: string, prefix: string): string {
   return b.linear(g.silu(b.linear(feats, `${prefix}.mlp.0`)), `${prefix}.mlp.2`);
 }
 
-export function buildEmbedGraph(c: Stdit3Config, weights: ReadonlyMap<string, FloatTensor>, opts: GraphOptions): Uint8Array {
-  const b = new Stdit3Builder('stdit3_embed', c, weights, opts);
-  const { g, H } = b;
+/** Grid pieces, as gridDims() returns them. */
+type GridDims = ReturnType<Stdit3Builder['gridDims']>;
+
+/**
+ * Patchify + positions and the timestep/fps conditioning: h [B, N, H] and cond (= t_emb) [B, H].
+ * Shared by the embed graph and the skip graph.
+ */
+function embedTokens(b: Stdit3Builder, x: string, timestep: string, fps: string, posEmb: string, grid: GridDims): { h: string; cond: string; tEmb: string; fpsEmb: string } {
+  const { g, c, H } = b;
   const [pt, ph, pw] = c.patch_size;
   const Cin = c.in_channels;
-  const L = c.model_max_length;
-  const x = g.input('x', ['B', Cin, 'T', 'Hl', 'Wl']);
-  const timestep = g.input('timestep', ['B']);
-  const fps = g.input('fps', ['B']);
-  const y = g.input('y', ['B', 1, L, c.caption_channels]);
-  const posEmb = g.input('pos_emb', ['N', H]);
-  const { T, Hp, Wp } = b.gridDims();
-
+  const { T, Hp, Wp } = grid;
   // Zero-pad T, H, W at the end up to the grid's multiples of the patch, as PatchEmbed3D does.
   const padded = g.op('Concat', [g.op('Mul', [T, g.ints([pt])]), g.op('Mul', [Hp, g.ints([ph])]), g.op('Mul', [Wp, g.ints([pw])])], { axis: 0 });
   const extra = g.op('Sub', [padded, g.slice(g.op('Shape', [x]), 0, 2, 5)]);
@@ -193,10 +193,21 @@ export function buildEmbedGraph(c: Stdit3Config, weights: ReadonlyMap<string, Fl
   const pw4 = b.w('x_embedder.proj.weight');
   const proj = { dims: [H, Cin * pt * ph * pw], data: pw4.data };
   const h = g.op('Add', [g.linear(patches, 'x_embedder.proj', proj, b.w('x_embedder.proj.bias'), 'fp32'), posEmb]); // [B,N,H]
-
   const tEmb = timestepEmbedder(b, timestep, 't_embedder');
   const fpsEmb = timestepEmbedder(b, fps, 'fps_embedder');
-  const cond = g.op('Add', [tEmb, fpsEmb]); // [B,H]
+  return { h, cond: g.op('Add', [tEmb, fpsEmb]), tEmb, fpsEmb };
+}
+
+export function buildEmbedGraph(c: Stdit3Config, weights: ReadonlyMap<string, FloatTensor>, opts: GraphOptions): Uint8Array {
+  const b = new Stdit3Builder('stdit3_embed', c, weights, opts);
+  const { g, H } = b;
+  const L = c.model_max_length;
+  const x = g.input('x', ['B', c.in_channels, 'T', 'Hl', 'Wl']);
+  const timestep = g.input('timestep', ['B']);
+  const fps = g.input('fps', ['B']);
+  const y = g.input('y', ['B', 1, L, c.caption_channels]);
+  const posEmb = g.input('pos_emb', ['N', H]);
+  const { h, cond, tEmb, fpsEmb } = embedTokens(b, x, timestep, fps, posEmb, b.gridDims());
   const tMlp = b.linear(g.silu(cond), 't_block.1'); // [B,6H]
 
   const y3 = g.reshape(y, b.shape([0, L, c.caption_channels]));
@@ -339,14 +350,12 @@ export function buildStackGraph(c: Stdit3Config, weights: ReadonlyMap<string, Fl
   return g.toBytes();
 }
 
-export function buildFinalGraph(c: Stdit3Config, weights: ReadonlyMap<string, FloatTensor>, opts: GraphOptions): Uint8Array {
-  const b = new Stdit3Builder('stdit3_final', c, weights, opts);
-  const { g, H } = b;
+/** The final layer and unpatchify, cropped to the latent size: [B, Cout, T, Hl, Wl]. */
+function finalLayer(b: Stdit3Builder, h: string, tEmb: string, grid: GridDims, size: string): string {
+  const { g, c, H } = b;
   const [pt, ph, pw] = c.patch_size;
   const Cout = outChannels(c);
-  const h = g.input('h', ['B', 'N', H]);
-  const tEmb = g.input('t_emb', ['B', H]);
-  const { T, Hp, Wp } = b.gridDims();
+  const { T, Hp, Wp } = grid;
   const ss = g.op('Add', [b.param('final_layer.scale_shift_table', [1, 2, H]), g.op('Unsqueeze', [tEmb, g.ints([1])])]);
   const x = b.modulate(g.layerNorm(h, H, 1e-6), g.slice(ss, 1, 0, 1), g.slice(ss, 1, 1, 2));
   const y = b.linear(x, 'final_layer.linear'); // [B, N, pt*ph*pw*Cout]
@@ -357,9 +366,49 @@ export function buildFinalGraph(c: Stdit3Config, weights: ReadonlyMap<string, Fl
   const tT = g.op('Mul', [T, g.ints([pt])]);
   const full = g.reshape(g.transpose(r, [0, 7, 1, 4, 2, 5, 3, 6]), b.shape([0, Cout, tT, tHp, tWp]));
   // Crop the patch padding back off to the latent size [T, H, W].
+  return g.op('Slice', [full, g.ints([0, 0, 0]), size, g.ints([2, 3, 4])]);
+}
+
+export function buildFinalGraph(c: Stdit3Config, weights: ReadonlyMap<string, FloatTensor>, opts: GraphOptions): Uint8Array {
+  const b = new Stdit3Builder('stdit3_final', c, weights, opts);
+  const { g, H } = b;
+  const h = g.input('h', ['B', 'N', H]);
+  const tEmb = g.input('t_emb', ['B', H]);
+  const grid = b.gridDims();
+  const out = finalLayer(b, h, tEmb, grid, g.input('size', [3], INT64));
+  g.output('out', out, ['B', outChannels(c), 'T', 'Hl', 'Wl']);
+  return g.toBytes();
+}
+
+/**
+ * A whole reused step in one graph, so a skipped step is one session run: the CFG batch [z, z],
+ * embed, h + the cached residual (the block stack skipped), the final layer, guidance
+ * v = u + s (c - u) and the Euler update z + dt v; x0 = z + t_frac v is the preview's clean
+ * estimate. It computes exactly what the embed and final graphs and the guidance and axpy kernels
+ * do one after the other, with the same float32 operations.
+ */
+export function buildSkipGraph(c: Stdit3Config, weights: ReadonlyMap<string, FloatTensor>, opts: GraphOptions): Uint8Array {
+  const b = new Stdit3Builder('stdit3_skip', c, weights, { ...opts, debug: false });
+  const { g, H } = b;
+  const C = c.in_channels;
+  const z = g.input('z', [1, C, 'T', 'Hl', 'Wl']);
+  const timestep = g.input('timestep', [2]);
+  const fps = g.input('fps', [2]);
+  const posEmb = g.input('pos_emb', ['N', H]);
+  const residual = g.input('residual', [2, 'N', H]);
+  const grid = b.gridDims();
   const size = g.input('size', [3], INT64);
-  const out = g.op('Slice', [full, g.ints([0, 0, 0]), size, g.ints([2, 3, 4])]);
-  g.output('out', out, ['B', Cout, 'T', 'Hl', 'Wl']);
+  const scale = g.input('guidance', [1]);
+  const dt = g.input('dt', [1]);
+  const tFrac = g.input('t_frac', [1]);
+  const x = g.op('Concat', [z, z], { axis: 0 });
+  const { h, cond } = embedTokens(b, x, timestep, fps, posEmb, grid);
+  const out = finalLayer(b, g.op('Add', [h, residual]), cond, grid, size);
+  const cOut = g.op('Slice', [out, g.ints([0, 0]), g.ints([1, C]), g.ints([0, 1])]);
+  const uOut = g.op('Slice', [out, g.ints([1, 0]), g.ints([2, C]), g.ints([0, 1])]);
+  const v = g.op('Add', [uOut, g.op('Mul', [scale, g.op('Sub', [cOut, uOut])])]);
+  g.output('z_next', g.op('Add', [z, g.op('Mul', [dt, v])]), [1, C, 'T', 'Hl', 'Wl']);
+  g.output('x0', g.op('Add', [z, g.op('Mul', [tFrac, v])]), [1, C, 'T', 'Hl', 'Wl']);
   return g.toBytes();
 }
 
@@ -367,6 +416,7 @@ export interface Stdit3Graphs {
   embed: Uint8Array;
   stack: Uint8Array;
   final: Uint8Array;
+  skip: Uint8Array;
 }
 
 export function buildStdit3Graphs(c: Stdit3Config, weights: ReadonlyMap<string, FloatTensor>, opts: GraphOptions): Stdit3Graphs {
@@ -376,5 +426,6 @@ export function buildStdit3Graphs(c: Stdit3Config, weights: ReadonlyMap<string, 
     embed: buildEmbedGraph(c, weights, opts),
     stack: buildStackGraph(c, weights, opts),
     final: buildFinalGraph(c, weights, opts),
+    skip: buildSkipGraph(c, weights, opts),
   };
 }

@@ -21,8 +21,11 @@ export interface DeviceTensor {
 export interface ModelSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** Runs the graph. Integer inputs are given as host arrays; float inputs as DeviceTensors. */
-  run(feeds: Record<string, DeviceTensor | HostTensor>): Promise<Record<string, DeviceTensor>>;
+  /**
+   * Runs the graph. Integer inputs are given as host arrays; float inputs as DeviceTensors.
+   * `outputs` names the outputs wanted (all when absent); the graph computes only what they need.
+   */
+  run(feeds: Record<string, DeviceTensor | HostTensor>, outputs?: readonly string[]): Promise<Record<string, DeviceTensor>>;
   release(): Promise<void>;
 }
 

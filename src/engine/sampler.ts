@@ -1,7 +1,8 @@
 /**
  * The rectified-flow denoising loop (Open-Sora v1.2 RFLOW) with a pluggable cache policy.
- * Per step: embed (always) -> the policy decides -> the block stack (compute: keep R = h_out - h;
- * reuse: h_out = h + R) -> final layer -> CFG (batch [cond, uncond]) -> Euler update.
+ * Per step: embed -> the policy decides -> the block stack (compute: keep R = h_out - h;
+ * reuse: h_out = h + R) -> final layer -> CFG (batch [cond, uncond]) -> Euler update. A reused
+ * step whose decision needs nothing from embed runs all of that as the package's skip graph.
  * The loop never knows which policy runs; tensors stay on the backend.
  */
 import type { CachePolicy } from '../cache/policy.ts';
@@ -66,34 +67,53 @@ export async function sample(inp: SamplerInputs, hooks: SamplerHooks = {}): Prom
       const started = now();
       const step = i + 1;
       const t = inp.timesteps[i]!;
-      const x = ops.concat0([z, z]);
+      const dt = stepDt(inp.timesteps, i);
+      const tFrac = Math.fround(t / 1000);
       const tT = backend.upload(Float32Array.of(t, t), [2]);
-      const e: EmbedOutputs = await model.embed(size, x, tT, fpsT, inp.y);
-      backend.release(x);
-      backend.release(tT);
-      const decision = await policy.decide(step, e.tea_input);
-      let hOut: DeviceTensor;
-      const record: StepRecord = { step, timestep: t, computed: decision.compute, ms: 0 };
-      if (decision.distance !== undefined) record.distance = decision.distance;
-      if (decision.compute || !residual) {
-        record.computed = true;
-        const s = await model.stack(size, e, inp.mask, inp.probeBlock);
-        hOut = s.h_out;
-        if (residual) backend.release(residual);
-        residual = ops.sub(hOut, e.h);
-        const note = await policy.observe(step, s.probe);
-        Object.assign(record, note);
-      } else {
-        hOut = ops.add(e.h, residual);
+      let next: DeviceTensor;
+      let x0: DeviceTensor | null = null;
+      let record: StepRecord;
+      try {
+        // A policy that decides without the tea input is asked first: a reused step then runs
+        // as the one skip graph instead of embed + final + three kernels.
+        const early = policy.needsTeaInput ? null : await policy.decide(step, null);
+        if (early && !early.compute && residual && model.hasSkipGraph) {
+          record = { step, timestep: t, computed: false, ms: 0 };
+          if (early.distance !== undefined) record.distance = early.distance;
+          const r = await model.skipStep(size, { z, timestep: tT, fps: fpsT, residual, guidance: inp.cfg, dt, tFrac, wantX0: hooks.wantX0 === true });
+          next = r.z_next;
+          x0 = r.x0 ?? null;
+        } else {
+          const x = ops.concat0([z, z]);
+          const e: EmbedOutputs = await model.embed(size, x, tT, fpsT, inp.y, policy.needsTeaInput);
+          backend.release(x);
+          const decision = early ?? (await policy.decide(step, e.tea_input ?? null));
+          record = { step, timestep: t, computed: decision.compute, ms: 0 };
+          if (decision.distance !== undefined) record.distance = decision.distance;
+          let hOut: DeviceTensor;
+          if (decision.compute || !residual) {
+            record.computed = true;
+            const s = await model.stack(size, e, inp.mask, inp.probeBlock);
+            hOut = s.h_out;
+            if (residual) backend.release(residual);
+            residual = ops.sub(hOut, e.h);
+            const note = await policy.observe(step, s.probe);
+            Object.assign(record, note);
+          } else {
+            hOut = ops.add(e.h, residual);
+          }
+          const out = await model.final(size, hOut, e.t_emb);
+          for (const k of ['h', 't_mlp', 't_emb', 'y_emb'] as const) backend.release(e[k]);
+          backend.release(hOut);
+          const v = ops.guidance(out, inp.channels, inp.cfg);
+          backend.release(out);
+          x0 = hooks.wantX0 ? ops.axpy(z, v, tFrac) : null;
+          next = ops.axpy(z, v, dt);
+          backend.release(v);
+        }
+      } finally {
+        backend.release(tT);
       }
-      const out = await model.final(size, hOut, e.t_emb);
-      for (const k of ['h', 't_mlp', 't_emb', 'y_emb'] as const) backend.release(e[k]);
-      backend.release(hOut);
-      const v = ops.guidance(out, inp.channels, inp.cfg);
-      backend.release(out);
-      const x0 = hooks.wantX0 ? ops.axpy(z, v, Math.fround(t / 1000)) : null;
-      const next = ops.axpy(z, v, stepDt(inp.timesteps, i));
-      backend.release(v);
       backend.release(z);
       z = next;
       record.ms = now() - started;

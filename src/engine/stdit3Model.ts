@@ -1,7 +1,8 @@
 /**
- * The three STDiT3 sessions of a package and the host-side inputs they need, as one object:
- * embed(), stack() and final() for the sampler (which may skip stack()), forward() for one
- * plain model call. Tensors stay wherever the backend keeps them.
+ * The STDiT3 sessions of a package and the host-side inputs they need, as one object:
+ * embed(), stack() and final() for the sampler (which may skip stack()), and skipStep() for a
+ * whole reused step in one run when the package has the skip graph. Tensors stay wherever the
+ * backend keeps them.
  */
 import type { ModelManifest, Stdit3Config } from '../model/manifest.ts';
 import type { Backend, DeviceTensor, HostTensor, ModelSession } from './backend.ts';
@@ -16,7 +17,24 @@ export interface EmbedOutputs {
   t_mlp: DeviceTensor;
   t_emb: DeviceTensor;
   y_emb: DeviceTensor;
-  tea_input: DeviceTensor;
+  /** Only when asked for (TeaCache's signal). */
+  tea_input?: DeviceTensor;
+}
+
+/** What one reused step needs besides the size inputs. */
+export interface SkipStepInputs {
+  /** The current latent [1, C, T, H, W]. */
+  z: DeviceTensor;
+  /** [2]: the step's timestep for both CFG rows. */
+  timestep: DeviceTensor;
+  fps: DeviceTensor;
+  /** The cached stack residual [2, N, hidden]. */
+  residual: DeviceTensor;
+  guidance: number;
+  dt: number;
+  /** t / 1000, for the clean estimate x0 = z + t_frac v. */
+  tFrac: number;
+  wantX0: boolean;
 }
 
 /** Size-dependent inputs, computed once per video size. */
@@ -34,16 +52,30 @@ export class Stdit3Model {
   private constructor(
     readonly config: Stdit3Config,
     readonly backend: Backend,
-    private readonly sessions: { embed: ModelSession; stack: ModelSession; final: ModelSession },
+    private readonly sessions: { embed: ModelSession; stack: ModelSession; final: ModelSession; skip?: ModelSession },
   ) {}
 
-  static async load(manifest: ModelManifest, files: { embed?: Uint8Array; stack?: Uint8Array; final?: Uint8Array }, backend: Backend): Promise<Stdit3Model> {
-    const load = async (role: 'embed' | 'stack' | 'final') => {
+  /** Whether a reused step can run as one session (packages converted before skip.onnx cannot). */
+  get hasSkipGraph(): boolean {
+    return this.sessions.skip !== undefined;
+  }
+
+  static async load(
+    manifest: ModelManifest,
+    files: { embed?: Uint8Array; stack?: Uint8Array; final?: Uint8Array; skip?: Uint8Array },
+    backend: Backend,
+  ): Promise<Stdit3Model> {
+    const load = async (role: 'embed' | 'stack' | 'final' | 'skip') => {
       const bytes = files[role];
       if (!bytes) throw new ModelInputError(`the package's ${role} graph was not loaded`);
-      return backend.createSession(bytes, `${manifest.name}/${manifest.files[role].path}`);
+      return backend.createSession(bytes, `${manifest.name}/${manifest.files[role]!.path}`);
     };
-    const sessions = { embed: await load('embed'), stack: await load('stack'), final: await load('final') };
+    const sessions = {
+      embed: await load('embed'),
+      stack: await load('stack'),
+      final: await load('final'),
+      ...(manifest.files.skip ? { skip: await load('skip') } : {}),
+    };
     // Packages converted before final.onnx took the latent size cannot crop; say so instead of failing mid-run.
     if (!sessions.final.inputNames.includes('size')) {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
@@ -68,9 +100,32 @@ export class Stdit3Model {
     };
   }
 
-  async embed(size: SizeInputs, x: DeviceTensor, timestep: DeviceTensor, fps: DeviceTensor, y: DeviceTensor): Promise<EmbedOutputs> {
-    const o = await this.sessions.embed.run({ x, timestep, fps, y, pos_emb: size.posEmb, grid: size.gridTensor });
+  async embed(size: SizeInputs, x: DeviceTensor, timestep: DeviceTensor, fps: DeviceTensor, y: DeviceTensor, withTeaInput = true): Promise<EmbedOutputs> {
+    const outputs = withTeaInput ? undefined : ['h', 't_mlp', 't_emb', 'y_emb'];
+    const o = await this.sessions.embed.run({ x, timestep, fps, y, pos_emb: size.posEmb, grid: size.gridTensor }, outputs);
     return o as unknown as EmbedOutputs;
+  }
+
+  /** A reused step in one run: returns the next latent and, when asked, the clean estimate x0. */
+  async skipStep(size: SizeInputs, s: SkipStepInputs): Promise<{ z_next: DeviceTensor; x0?: DeviceTensor }> {
+    if (!this.sessions.skip) throw new ModelInputError('this package has no skip graph');
+    const scalar = (v: number) => ({ dims: [1], data: Float32Array.of(v) });
+    const o = await this.sessions.skip.run(
+      {
+        z: s.z,
+        timestep: s.timestep,
+        fps: s.fps,
+        pos_emb: size.posEmb,
+        residual: s.residual,
+        grid: size.gridTensor,
+        size: size.sizeTensor,
+        guidance: scalar(s.guidance),
+        dt: scalar(s.dt),
+        t_frac: scalar(s.tFrac),
+      },
+      s.wantX0 ? ['z_next', 'x0'] : ['z_next'],
+    );
+    return { z_next: o.z_next!, ...(o.x0 ? { x0: o.x0 } : {}) };
   }
 
   /** One pass through every block; `probe` is the gated self-attention residual of temporal block `probeBlock`. */

@@ -184,15 +184,20 @@ async function createOrtSession(
   const model: ModelSession = {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    async run(feeds) {
+    async run(feeds, outputs) {
       hooks.check();
       const missing = session.inputNames.filter((n) => !(n in feeds));
       if (missing.length > 0) throw new SessionRunError(name, `missing inputs: ${missing.join(', ')}`);
+      const fetches = outputs ?? session.outputNames;
+      const unknown = fetches.filter((n) => !session.outputNames.includes(n));
+      if (unknown.length > 0 || fetches.length === 0) {
+        throw new SessionRunError(name, `no output ${unknown.join(', ') || '(none asked)'}; it has ${session.outputNames.join(', ')}`);
+      }
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const n of session.inputNames) ortFeeds[n] = hooks.feed(n, feeds[n]!);
       let results: ort.InferenceSession.OnnxValueMapType;
       try {
-        results = await session.run(ortFeeds);
+        results = await session.run(ortFeeds, [...fetches]);
       } catch (e) {
         hooks.check();
         throw new SessionRunError(name, e instanceof Error ? e.message : String(e));
@@ -200,7 +205,7 @@ async function createOrtSession(
       // A device lost while ORT ran leaves garbage that still "succeeds": ask again afterwards.
       hooks.check();
       const out: Record<string, DeviceTensor> = {};
-      for (const n of session.outputNames) out[n] = hooks.output(n, results[n] as ort.Tensor);
+      for (const n of fetches) out[n] = hooks.output(n, results[n] as ort.Tensor);
       return out;
     },
     async release() {

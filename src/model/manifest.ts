@@ -31,7 +31,8 @@ export interface PackageFile {
   sha256: string;
 }
 
-export type FileRole = 'embed' | 'stack' | 'final' | 'text_encoder' | 'tokenizer' | 'null_caption';
+/** `skip` (one graph for a whole reused step) is optional: without it reused steps run embed and final. */
+export type FileRole = 'embed' | 'stack' | 'final' | 'skip' | 'text_encoder' | 'tokenizer' | 'null_caption';
 
 export type TextEncoderSpec =
   | { kind: 'none' }
@@ -160,7 +161,7 @@ export function parseManifest(raw: unknown): ModelManifest {
   const filesRaw = (m.files ?? {}) as Record<string, unknown>;
   const files: Record<string, PackageFile> = {};
   for (const role of ['embed', 'stack', 'final'] as const) files[role] = parseFile(filesRaw[role], role);
-  for (const role of ['text_encoder', 'tokenizer', 'null_caption'] as const) {
+  for (const role of ['skip', 'text_encoder', 'tokenizer', 'null_caption'] as const) {
     if (filesRaw[role] !== undefined) files[role] = parseFile(filesRaw[role], role);
   }
   const te = m.textEncoder as TextEncoderSpec | undefined;

@@ -94,7 +94,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
     const store = await defaultStore();
     const pkg = await loadModelPackage(msg.modelUrl, { store, onProgress: (progress) => send({ type: 'file', progress }) });
     backend = await createWebBackend({ prefer: msg.backend });
-    const graphs = (['embed', 'stack', 'final', 'text_encoder'] as const).filter((r) => pkg.files[r]).length;
+    const graphs = (['embed', 'stack', 'final', 'skip', 'text_encoder'] as const).filter((r) => pkg.files[r]).length;
     const tracked = withCompileProgress(backend, graphs);
     const model = await Stdit3Model.load(pkg.manifest, pkg.files, tracked);
     const engine = await createEngine(pkg, tracked, { model });

@@ -91,5 +91,7 @@ describe('reference forward in headless Chromium', () => {
     console.log(`${r.backend}: load ${r.ms.load.toFixed(0)} ms, forward ${r.ms.forward.toFixed(0)} ms, out rel err ${outErr.toExponential(2)}`);
     expect(outErr).toBeLessThanOrEqual(1e-4);
     expect(relMax(r.probe.values, want.probe.data)).toBeLessThanOrEqual(1e-4);
+    // The skip graph computes the same float32 operations as the separate graphs and kernels.
+    expect(relMax(r.reused.skipGraph, Float32Array.from(r.reused.composed))).toBeLessThanOrEqual(1e-5);
   });
 });
