@@ -189,18 +189,21 @@ describe('STDiT3 graphs at another config', () => {
     const gridT = new ort.Tensor('int64', BigInt64Array.from([grid.T, grid.Hp, grid.Wp].map(BigInt)), [3]);
     const sizeT = new ort.Tensor('int64', BigInt64Array.from([T, H, W].map(BigInt)), [3]);
     const posEmb = f32(positionEmbedding(c, grid, 80, 104), [N, c.hidden_size]);
-    const common = { timestep: f32(Float32Array.of(700, 700), [2]), fps: f32(Float32Array.of(8, 8), [2]), pos_emb: posEmb, grid: gridT };
+    const common = { pos_emb: posEmb, grid: gridT };
+    const [t2, fps2] = [f32(Float32Array.of(700, 700), [2]), f32(Float32Array.of(8, 8), [2])];
     const [embed, final, skip] = await Promise.all([g.embed, g.final, g.skip].map((b) => ort.InferenceSession.create(b)));
     const xx = new Float32Array(2 * z.length);
     xx.set(z);
     xx.set(z, z.length);
-    const e = await embed!.run({ ...common, x: f32(xx, [2, C, T, H, W]), y: f32(y.data, y.dims) });
+    const e = await embed!.run({ ...common, timestep: t2, fps: fps2, x: f32(xx, [2, C, T, H, W]), y: f32(y.data, y.dims) });
     const hIn = cpuAdd(hostTensor(e.h!.data as Float32Array, e.h!.dims), hostTensor(residual, [2, N, c.hidden_size]));
     const fo = await final!.run({ h: f32(hIn.data!, hIn.dims), t_emb: e.t_emb!, grid: gridT, size: sizeT });
     const v = cpuGuidance(hostTensor(fo.out!.data as Float32Array, fo.out!.dims), C, scale);
     const zT = hostTensor(z, [1, C, T, H, W]);
     const so = await skip!.run({
       ...common,
+      timestep: f32(Float32Array.of(700), [1]),
+      fps: f32(Float32Array.of(8), [1]),
       z: f32(z, [1, C, T, H, W]),
       residual: f32(residual, [2, N, c.hidden_size]),
       size: sizeT,

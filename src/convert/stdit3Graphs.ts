@@ -381,8 +381,8 @@ export function buildFinalGraph(c: Stdit3Config, weights: ReadonlyMap<string, Fl
 }
 
 /**
- * A whole reused step in one graph, so a skipped step is one session run: the CFG batch [z, z],
- * embed, h + the cached residual (the block stack skipped), the final layer, guidance
+ * A whole reused step in one graph, so a skipped step is one session run: embed z (once: both
+ * CFG rows see the same z and t), h + each row's cached residual (the block stack skipped), the final layer, guidance
  * v = u + s (c - u) and the Euler update z + dt v; x0 = z + t_frac v is the preview's clean
  * estimate. It computes exactly what the embed and final graphs and the guidance and axpy kernels
  * do one after the other, with the same float32 operations.
@@ -392,8 +392,8 @@ export function buildSkipGraph(c: Stdit3Config, weights: ReadonlyMap<string, Flo
   const { g, H } = b;
   const C = c.in_channels;
   const z = g.input('z', [1, C, 'T', 'Hl', 'Wl']);
-  const timestep = g.input('timestep', [2]);
-  const fps = g.input('fps', [2]);
+  const timestep = g.input('timestep', [1]);
+  const fps = g.input('fps', [1]);
   const posEmb = g.input('pos_emb', ['N', H]);
   const residual = g.input('residual', [2, 'N', H]);
   const grid = b.gridDims();
@@ -401,9 +401,9 @@ export function buildSkipGraph(c: Stdit3Config, weights: ReadonlyMap<string, Flo
   const scale = g.input('guidance', [1]);
   const dt = g.input('dt', [1]);
   const tFrac = g.input('t_frac', [1]);
-  const x = g.op('Concat', [z, z], { axis: 0 });
-  const { h, cond } = embedTokens(b, x, timestep, fps, posEmb, grid);
-  const out = finalLayer(b, g.op('Add', [h, residual]), cond, grid, size);
+  // Both CFG rows embed the same z at the same t, so embed once; only the residuals differ.
+  const { h, cond } = embedTokens(b, z, timestep, fps, posEmb, grid);
+  const out = finalLayer(b, g.op('Add', [h, residual]), cond, grid, size); // [1,N,H] + [2,N,H]
   const cOut = g.op('Slice', [out, g.ints([0, 0]), g.ints([1, C]), g.ints([0, 1])]);
   const uOut = g.op('Slice', [out, g.ints([1, 0]), g.ints([2, C]), g.ints([0, 1])]);
   const v = g.op('Add', [uOut, g.op('Mul', [scale, g.op('Sub', [cOut, uOut])])]);

@@ -69,50 +69,51 @@ export async function sample(inp: SamplerInputs, hooks: SamplerHooks = {}): Prom
       const t = inp.timesteps[i]!;
       const dt = stepDt(inp.timesteps, i);
       const tFrac = Math.fround(t / 1000);
-      const tT = backend.upload(Float32Array.of(t, t), [2]);
       let next: DeviceTensor;
       let x0: DeviceTensor | null = null;
       let record: StepRecord;
-      try {
-        // A policy that decides without the tea input is asked first: a reused step then runs
-        // as the one skip graph instead of embed + final + three kernels.
-        const early = policy.needsTeaInput ? null : await policy.decide(step, null);
-        if (early && !early.compute && residual && model.hasSkipGraph) {
-          record = { step, timestep: t, computed: false, ms: 0 };
-          if (early.distance !== undefined) record.distance = early.distance;
-          const r = await model.skipStep(size, { z, timestep: tT, fps: fpsT, residual, guidance: inp.cfg, dt, tFrac, wantX0: hooks.wantX0 === true });
-          next = r.z_next;
-          x0 = r.x0 ?? null;
-        } else {
-          const x = ops.concat0([z, z]);
-          const e: EmbedOutputs = await model.embed(size, x, tT, fpsT, inp.y, policy.needsTeaInput);
+      // A policy that decides without the tea input is asked first: a reused step then runs
+      // as the one skip graph instead of embed + final + three kernels.
+      const early = policy.needsTeaInput ? null : await policy.decide(step, null);
+      if (early && !early.compute && residual && model.hasSkipGraph) {
+        record = { step, timestep: t, computed: false, ms: 0 };
+        if (early.distance !== undefined) record.distance = early.distance;
+        const r = await model.skipStep(size, { z, timestep: t, fps: inp.fps, residual, guidance: inp.cfg, dt, tFrac, wantX0: hooks.wantX0 === true });
+        next = r.z_next;
+        x0 = r.x0 ?? null;
+      } else {
+        const x = ops.concat0([z, z]);
+        const tT = backend.upload(Float32Array.of(t, t), [2]);
+        let e: EmbedOutputs;
+        try {
+          e = await model.embed(size, x, tT, fpsT, inp.y, policy.needsTeaInput);
+        } finally {
           backend.release(x);
-          const decision = early ?? (await policy.decide(step, e.tea_input ?? null));
-          record = { step, timestep: t, computed: decision.compute, ms: 0 };
-          if (decision.distance !== undefined) record.distance = decision.distance;
-          let hOut: DeviceTensor;
-          if (decision.compute || !residual) {
-            record.computed = true;
-            const s = await model.stack(size, e, inp.mask, inp.probeBlock);
-            hOut = s.h_out;
-            if (residual) backend.release(residual);
-            residual = ops.sub(hOut, e.h);
-            const note = await policy.observe(step, s.probe);
-            Object.assign(record, note);
-          } else {
-            hOut = ops.add(e.h, residual);
-          }
-          const out = await model.final(size, hOut, e.t_emb);
-          for (const k of ['h', 't_mlp', 't_emb', 'y_emb'] as const) backend.release(e[k]);
-          backend.release(hOut);
-          const v = ops.guidance(out, inp.channels, inp.cfg);
-          backend.release(out);
-          x0 = hooks.wantX0 ? ops.axpy(z, v, tFrac) : null;
-          next = ops.axpy(z, v, dt);
-          backend.release(v);
+          backend.release(tT);
         }
-      } finally {
-        backend.release(tT);
+        const decision = early ?? (await policy.decide(step, e.tea_input ?? null));
+        record = { step, timestep: t, computed: decision.compute, ms: 0 };
+        if (decision.distance !== undefined) record.distance = decision.distance;
+        let hOut: DeviceTensor;
+        if (decision.compute || !residual) {
+          record.computed = true;
+          const s = await model.stack(size, e, inp.mask, inp.probeBlock);
+          hOut = s.h_out;
+          if (residual) backend.release(residual);
+          residual = ops.sub(hOut, e.h);
+          const note = await policy.observe(step, s.probe);
+          Object.assign(record, note);
+        } else {
+          hOut = ops.add(e.h, residual);
+        }
+        const out = await model.final(size, hOut, e.t_emb);
+        for (const k of ['h', 't_mlp', 't_emb', 'y_emb'] as const) backend.release(e[k]);
+        backend.release(hOut);
+        const v = ops.guidance(out, inp.channels, inp.cfg);
+        backend.release(out);
+        x0 = hooks.wantX0 ? ops.axpy(z, v, tFrac) : null;
+        next = ops.axpy(z, v, dt);
+        backend.release(v);
       }
       backend.release(z);
       z = next;

@@ -25,9 +25,9 @@ export interface EmbedOutputs {
 export interface SkipStepInputs {
   /** The current latent [1, C, T, H, W]. */
   z: DeviceTensor;
-  /** [2]: the step's timestep for both CFG rows. */
-  timestep: DeviceTensor;
-  fps: DeviceTensor;
+  /** The step's timestep (0..1000) and the fps, shared by both CFG rows. */
+  timestep: number;
+  fps: number;
   /** The cached stack residual [2, N, hidden]. */
   residual: DeviceTensor;
   guidance: number;
@@ -113,8 +113,8 @@ export class Stdit3Model {
     const o = await this.sessions.skip.run(
       {
         z: s.z,
-        timestep: s.timestep,
-        fps: s.fps,
+        timestep: scalar(s.timestep),
+        fps: scalar(s.fps),
         pos_emb: size.posEmb,
         residual: s.residual,
         grid: size.gridTensor,

@@ -77,7 +77,7 @@ export async function runReferenceForward(prefer: BackendPreference, inputs: For
     const fps = up([inputs.fps[0]!, inputs.fps[0]!], [2]);
     const residual = keep(backend.ops.sub(s.h_out, e.h));
     const [scale, dt, tFrac] = [4.5, -0.03125, 0.75];
-    const fused = await model.skipStep(size, { z, timestep: t, fps, residual, guidance: scale, dt, tFrac, wantX0: false });
+    const fused = await model.skipStep(size, { z, timestep: inputs.timestep[0]!, fps: inputs.fps[0]!, residual, guidance: scale, dt, tFrac, wantX0: false });
     keep(fused.z_next);
     const e2 = await model.embed(size, keep(backend.ops.concat0([z, z])), t, fps, up(inputs.y.data, inputs.y.dims), false);
     Object.values(e2).forEach(keep);
