@@ -136,10 +136,11 @@ export class GraphBuilder {
   }
 
   /** LayerNorm over the last axis without affine parameters (Open-Sora's norm1/norm2/norm_final). */
-  layerNorm(x: string, channels: number, eps: number): string {
-    const one = this.constVector('ln_one', channels, 1);
-    const zero = this.constVector('ln_zero', channels, 0);
-    return this.op('LayerNormalization', [x, one, zero], { axis: -1, epsilon: eps });
+  /** LayerNorm over the last axis; without `affine` the scale is 1 and the bias 0 (elementwise_affine=False). */
+  layerNorm(x: string, channels: number, eps: number, affine?: { weight: string; bias: string }): string {
+    const scale = affine?.weight ?? this.constVector('ln_one', channels, 1);
+    const bias = affine?.bias ?? this.constVector('ln_zero', channels, 0);
+    return this.op('LayerNormalization', [x, scale, bias], { axis: -1, epsilon: eps });
   }
 
   private constVector(hint: string, n: number, v: number): string {

@@ -46,11 +46,10 @@ export function buildTextEncoderGraph(config: TextEncoderConfig, weights: Record
   const linear = (x: string, prefix: string, cin: number, cout: number): string =>
     b.linear(x, prefix, get(`${prefix}.weight`, [cout, cin]), get(`${prefix}.bias`, [cout]), 'fp32');
   const layerNorm = (x: string, prefix: string): string =>
-    b.op(
-      'LayerNormalization',
-      [x, b.float(`${prefix}.weight`, [D], get(`${prefix}.weight`, [D]).data), b.float(`${prefix}.bias`, [D], get(`${prefix}.bias`, [D]).data)],
-      { axis: -1, epsilon: 1e-5 },
-    );
+    b.layerNorm(x, D, 1e-5, {
+      weight: b.float(`${prefix}.weight`, [D], get(`${prefix}.weight`, [D]).data),
+      bias: b.float(`${prefix}.bias`, [D], get(`${prefix}.bias`, [D]).data),
+    });
 
   const ids = b.input('input_ids', ['B', L], INT64);
   const mask = b.input('attention_mask', ['B', L], INT64);
