@@ -13,7 +13,7 @@ import { browserShaderSources } from '../src/kernels/shaders.browser.ts';
 import { parseManifest, type FileRole } from '../src/model/manifest.ts';
 import { fetchFixture } from '../test/browser/fixtures.ts';
 import { benchL1Sums, timeModelStep, type KernelPoint } from './shared.ts';
-import type { PageGenerateResult, PageInit, WireRequest } from './wire.ts';
+import { sumStepMs, type PageGenerateResult, type PageInit, type WireRequest } from './wire.ts';
 
 let engine: Engine | undefined;
 let backend: WebBackend | undefined;
@@ -64,6 +64,7 @@ async function benchGenerate(w: WireRequest): Promise<PageGenerateResult> {
   return {
     ms,
     computed: r.trace.recomputed_steps,
+    stepMs: sumStepMs(r.trace.records),
     video: { frames: r.video.frames, height: r.video.height, width: r.video.width, fps: r.video.fps, rgb: toBase64(r.video.rgb) },
   };
 }

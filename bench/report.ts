@@ -7,6 +7,7 @@ import type { PolicySpec } from '../src/engine/api.ts';
 import type { Accuracies } from '../src/eval/score.ts';
 import type { KernelResult } from './runners.ts';
 import type { StepTiming } from './shared.ts';
+import type { StepMs } from './wire.ts';
 
 export interface RunRecord {
   env: string;
@@ -16,6 +17,7 @@ export interface RunRecord {
   ms: number;
   steps: number;
   computed: number;
+  stepMs: StepMs;
   /** vs the same prompt and seed's baseline video; null for the baseline itself. */
   psnr: number | null;
   ssim: number | null;
@@ -34,6 +36,10 @@ export interface PolicyRow {
   stepsPerVideo: number;
   idealSpeedup: number;
   achievedOverIdeal: number;
+  /** Mean time of one computed and of one reused step (null without any), and per video outside the steps. */
+  computedStepMs: number;
+  reusedStepMs: number | null;
+  outsideStepsMs: number;
   /** Mean of per-video PSNR (dB) over videos that differ from the baseline; identical ones counted apart. */
   psnr: number | null;
   identical: number;
@@ -68,6 +74,9 @@ export function policyRow(env: string, policy: string, label: string, spec: Poli
     stepsPerVideo: steps / mine.length,
     idealSpeedup: ideal,
     achievedOverIdeal: speedup / ideal,
+    computedStepMs: mine.reduce((a, r) => a + r.stepMs.computed, 0) / computed,
+    reusedStepMs: steps > computed ? mine.reduce((a, r) => a + r.stepMs.reused, 0) / (steps - computed) : null,
+    outsideStepsMs: (totalMs - mine.reduce((a, r) => a + r.stepMs.computed + r.stepMs.reused, 0)) / mine.length,
     psnr: finite.length ? mean(finite) : null,
     identical: mine.filter((r) => r.psnr === Infinity).length,
     ssim: ssims.length ? mean(ssims) : null,

@@ -16,12 +16,13 @@ import { launchChromium, type SoftwareAdapter } from '../test/browser/chromium.t
 import { serveFixtures } from '../test/browser/fixtures.ts';
 import { startViteServer } from '../test/browser/viteServer.ts';
 import { benchL1Sums, timeModelStep, type KernelPoint, type StepTiming } from './shared.ts';
-import type { PageGenerateResult, PageInit, WireRequest } from './wire.ts';
+import { sumStepMs, type PageGenerateResult, type PageInit, type StepMs, type WireRequest } from './wire.ts';
 
 export interface RunOutput {
   /** Wall-clock milliseconds of engine.generate, measured where it ran. */
   ms: number;
   computed: number[];
+  stepMs: StepMs;
   video: VideoFrames;
 }
 
@@ -67,7 +68,7 @@ export async function nodeRunner(pkg: LoadedPackage): Promise<Runner> {
     async generate(w) {
       const t0 = performance.now();
       const r = await engine.generate(toRequest(w));
-      return { ms: performance.now() - t0, computed: r.trace.recomputed_steps, video: r.video };
+      return { ms: performance.now() - t0, computed: r.trace.recomputed_steps, stepMs: sumStepMs(r.trace.records), video: r.video };
     },
     step: (warmup, iters) => timeModelStep(engine, warmup, iters),
     async kernel(sizes, reps) {
@@ -128,7 +129,7 @@ export async function browserRunner(pkg: LoadedPackage, prefer: BackendPreferenc
       info: { chromium: version, softwareAdapterFlag: adapter, ...init },
       async generate(w) {
         const r = await wrap('generate', () => page.evaluate((req) => (window as unknown as BenchWindow).benchGenerate(req), w));
-        return { ms: r.ms, computed: r.computed, video: fromBase64Video(r.video) };
+        return { ms: r.ms, computed: r.computed, stepMs: r.stepMs, video: fromBase64Video(r.video) };
       },
       step: (warmup, iters) => wrap('step timing', () => page.evaluate(([a, b]) => (window as unknown as BenchWindow).benchStep(a, b), [warmup, iters] as const)),
       async kernel(sizes, reps) {

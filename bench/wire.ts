@@ -25,6 +25,20 @@ export interface PageInit {
 export interface PageGenerateResult {
   ms: number;
   computed: number[];
+  /** Summed step times (the sampler's per-step records) of the computed and of the reused steps. */
+  stepMs: StepMs;
   /** rgb: float32 bytes, base64. */
   video: { frames: number; height: number; width: number; fps: number; rgb: string };
+}
+
+export interface StepMs {
+  computed: number;
+  reused: number;
+}
+
+/** Sums the trace's per-step times by kind. */
+export function sumStepMs(records: readonly { computed: boolean; ms: number }[]): StepMs {
+  const out = { computed: 0, reused: 0 };
+  for (const r of records) out[r.computed ? 'computed' : 'reused'] += r.ms;
+  return out;
 }
