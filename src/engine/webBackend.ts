@@ -241,7 +241,9 @@ function wasmBackend(decision: BackendDecision, adapter: AdapterSummary | undefi
     ...(adapter ? { adapter } : {}),
     wasmThreads,
     ops: cpuTensorOps,
-    createSession: (onnx, name) => createOrtSession(onnx, name, { executionProviders: ['wasm'] }, hooks, live),
+    // As in Node: fold the int8 weights' DequantizeLinear once at load (fp32 weights in wasm memory).
+    createSession: (onnx, name) =>
+      createOrtSession(onnx, name, { executionProviders: ['wasm'], extra: { session: { disable_quant_qdq: '1' } } }, hooks, live),
     upload: (data, dims) => hostTensor(Float32Array.from(data), dims),
     download: async (t) => {
       if (t.location !== 'cpu' || !t.data) throw new BackendInputError('the WASM backend only holds host tensors');
