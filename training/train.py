@@ -151,6 +151,8 @@ class Trainer:
         a = self.args
         log_path = os.path.join(self.dir, "log.csv")
         new = not os.path.exists(log_path)
+        if not new:
+            drop_rows_after(log_path, self.step)
         logf = open(log_path, "a", newline="")
         w = csv.writer(logf)
         if new:
@@ -180,6 +182,16 @@ class Trainer:
                 t_last_ck = time.time()
         self.save()
         logf.close()
+
+
+def drop_rows_after(log_path, step):
+    """A run stopped between checkpoints logged steps the resumed run trains again: drop them."""
+    with open(log_path, newline="") as f:
+        rows = list(csv.reader(f))
+    kept = rows[:1] + [r for r in rows[1:] if int(r[0]) <= step]
+    if len(kept) != len(rows):
+        with open(log_path, "w", newline="") as f:
+            csv.writer(f).writerows(kept)
 
 
 def load_checkpoint(path):
