@@ -116,6 +116,10 @@ describe('Node backend', () => {
     expect([...sum]).toEqual([4, 6]);
     await expect(s.run({ a: backend.upload(new Float32Array(3), [3]), b: backend.upload(new Float32Array(2), [2]) })).rejects.toThrow(SessionError);
     await expect(s.run({ a: { dims: [2], location: 'gpu' }, b: backend.upload(new Float32Array(2), [2]) })).rejects.toThrow(/input a is not a host tensor/);
+    const ab = { a: backend.upload(new Float32Array([1, 2]), [2]), b: backend.upload(new Float32Array([3, 4]), [2]) };
+    expect(Object.keys(await s.run(ab, ['y']))).toEqual(['y']);
+    await expect(s.run(ab, ['z'])).rejects.toThrow(/add: no output z; it has y/);
+    await expect(s.run(ab, [])).rejects.toThrow(/no output \(none asked\)/);
     await s.release();
   });
 });

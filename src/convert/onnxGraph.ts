@@ -135,8 +135,10 @@ export class GraphBuilder {
     return b ? this.op('Add', [y, this.float(`${prefix}.bias`, [out], b.data)]) : y;
   }
 
-  /** LayerNorm over the last axis without affine parameters (Open-Sora's norm1/norm2/norm_final). */
-  /** LayerNorm over the last axis; without `affine` the scale is 1 and the bias 0 (elementwise_affine=False). */
+  /**
+   * LayerNorm over the last axis. Without `affine` the scale is 1 and the bias 0, as Open-Sora's
+   * norm1/norm2/norm_final (elementwise_affine=False).
+   */
   layerNorm(x: string, channels: number, eps: number, affine?: { weight: string; bias: string }): string {
     const scale = affine?.weight ?? this.constVector('ln_one', channels, 1);
     const bias = affine?.bias ?? this.constVector('ln_zero', channels, 0);

@@ -29,6 +29,17 @@ export interface ModelSession {
   release(): Promise<void>;
 }
 
+/**
+ * The outputs a session run fetches: `wanted` when every name is one of the graph's, all of them
+ * when `wanted` is absent. A string instead says what is wrong (for the backend's own error).
+ */
+export function outputsToFetch(available: readonly string[], wanted?: readonly string[]): string[] | string {
+  if (!wanted) return [...available];
+  const unknown = wanted.filter((n) => !available.includes(n));
+  if (unknown.length > 0 || wanted.length === 0) return `no output ${unknown.join(', ') || '(none asked)'}; it has ${available.join(', ')}`;
+  return [...wanted];
+}
+
 /** A host tensor fed to a session (e.g. int64 token ids, float32 masks). */
 export interface HostTensor {
   readonly dims: readonly number[];

@@ -4,20 +4,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import { cpuTensorOps, hostTensor } from '../kernels/cpuOps.ts';
-import type { Backend, DeviceTensor, HostTensor, ModelSession } from './backend.ts';
+import { outputsToFetch, type Backend, type DeviceTensor, type HostTensor, type ModelSession } from './backend.ts';
 
 export class SessionError extends Error {
   override name = 'SessionError';
-}
-
-/** The output names to fetch, checked against the graph's. */
-function wantedOutputs(graph: string, available: readonly string[], wanted?: readonly string[]): string[] {
-  if (!wanted) return [...available];
-  const unknown = wanted.filter((n) => !available.includes(n));
-  if (unknown.length > 0 || wanted.length === 0) {
-    throw new SessionError(`${graph} has no output${unknown.length === 1 ? '' : 's'} ${unknown.join(', ') || '(none asked)'}; it has ${available.join(', ')}`);
-  }
-  return [...wanted];
 }
 
 function toOrt(name: string, t: DeviceTensor | HostTensor): ort.Tensor {
@@ -68,11 +58,13 @@ export async function createNodeBackend(opts: NodeBackendOptions = {}): Promise<
         inputNames: session.inputNames,
         outputNames: session.outputNames,
         async run(feeds, outputs) {
+          const fetches = outputsToFetch(session.outputNames, outputs);
+          if (typeof fetches === 'string') throw new SessionError(`${name}: ${fetches}`);
           const ortFeeds: Record<string, ort.Tensor> = {};
           for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(k, v);
           let out: ort.InferenceSession.ReturnType;
           try {
-            out = await session.run(ortFeeds, wantedOutputs(name, session.outputNames, outputs));
+            out = await session.run(ortFeeds, fetches);
           } catch (e) {
             throw new SessionError(`${name} failed: ${(e as Error).message}`);
           }

@@ -20,7 +20,7 @@ import {
   type BackendDecision,
   type BackendPreference,
 } from './adapterChoice.ts';
-import type { Backend, DeviceTensor, HostTensor, ModelSession, TensorOps } from './backend.ts';
+import { outputsToFetch, type Backend, type DeviceTensor, type HostTensor, type ModelSession, type TensorOps } from './backend.ts';
 
 export class WebGpuDeviceLostError extends Error {
   constructor(message: string) {
@@ -188,16 +188,13 @@ async function createOrtSession(
       hooks.check();
       const missing = session.inputNames.filter((n) => !(n in feeds));
       if (missing.length > 0) throw new SessionRunError(name, `missing inputs: ${missing.join(', ')}`);
-      const fetches = outputs ?? session.outputNames;
-      const unknown = fetches.filter((n) => !session.outputNames.includes(n));
-      if (unknown.length > 0 || fetches.length === 0) {
-        throw new SessionRunError(name, `no output ${unknown.join(', ') || '(none asked)'}; it has ${session.outputNames.join(', ')}`);
-      }
+      const fetches = outputsToFetch(session.outputNames, outputs);
+      if (typeof fetches === 'string') throw new SessionRunError(name, fetches);
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const n of session.inputNames) ortFeeds[n] = hooks.feed(n, feeds[n]!);
       let results: ort.InferenceSession.OnnxValueMapType;
       try {
-        results = await session.run(ortFeeds, [...fetches]);
+        results = await session.run(ortFeeds, fetches);
       } catch (e) {
         hooks.check();
         throw new SessionRunError(name, e instanceof Error ? e.message : String(e));
