@@ -28,13 +28,13 @@ class EncoderLayer(nn.Module):
 
 
 class TextEncoder(nn.Module):
-    def __init__(self, vocab_size, max_length, dim=64, layers=2, heads=4):
+    def __init__(self, vocab_size, max_length, dim=64, layers=2, heads=4, embed_std=0.02):
         super().__init__()
         self.tok = nn.Embedding(vocab_size, dim)
-        self.pos = nn.Parameter(torch.randn(max_length, dim) * 0.02)
+        self.pos = nn.Parameter(torch.randn(max_length, dim) * embed_std)
         self.layers = nn.ModuleList([EncoderLayer(dim, heads) for _ in range(layers)])
         self.ln_f = nn.LayerNorm(dim, eps=1e-5)
-        nn.init.normal_(self.tok.weight, std=0.02)
+        nn.init.normal_(self.tok.weight, std=embed_std)
 
     def forward(self, ids, mask):
         """ids, mask [B, L] int64 -> [B, L, dim]."""

@@ -63,22 +63,35 @@ class Trainer:
         os.makedirs(self.dir, exist_ok=True)
         self.ds = MotionDataset(seed=0)
         self.tok = Tokenizer(self.ds.g)
-        ckpt_path = os.path.join(self.dir, "ckpt.pt")
-        if not os.path.exists(ckpt_path) and os.path.exists(os.path.join(self.dir, "resume.pt")):
-            ckpt_path = os.path.join(self.dir, "resume.pt")  # the slim copy committed to the repo
+        ckpt_path = run_checkpoint(args.run)  # resume.pt: the slim copy committed to the repo
         ck = load_checkpoint(ckpt_path) if os.path.exists(ckpt_path) else None
+        base = None if ck or not args.init_from else load_checkpoint(run_checkpoint(args.init_from))
+        text_cfg = dict(vocab_size=len(self.tok.vocab), max_length=self.tok.max_length, dim=64, layers=2, heads=4)
+        if args.freeze_text:
+            text_cfg["embed_std"] = args.text_embed_std
         self.cfg = ck["config"] if ck else {
-            "model": make_config(args.preset, self.ds.g),
-            "text": dict(vocab_size=len(self.tok.vocab), max_length=self.tok.max_length, dim=64, layers=2, heads=4),
+            "model": base["config"]["model"] if base else make_config(args.preset, self.ds.g),
+            "text": text_cfg,
             "train": dict(batch=args.batch, lr=args.lr, warmup=300, ema=args.ema, amp=args.amp, fps=self.ds.g["video"]["fps"],
-                          preset=args.preset),
+                          preset=base["config"]["train"]["preset"] if base else args.preset,
+                          freeze_text=args.freeze_text),
         }
+        if base:
+            self.cfg["train"]["init_from"] = {"run": args.init_from, "step": base["step"], "samples": base["samples"],
+                                              "train_wall_s": round(base["wall"], 1)}
         torch.manual_seed(1234)
         self.model = STDiT3(**self.cfg["model"])
         self.text = TextEncoder(**self.cfg["text"])
-        self.params = list(self.model.parameters()) + list(self.text.parameters())
+        self.frozen_text = self.cfg["train"].get("freeze_text", False)
+        if base:
+            # the STDiT3 keeps what it learned (rendering, motion); the text encoder starts afresh
+            self.model.load_state_dict(base["model"])
+        self.text.requires_grad_(not self.frozen_text)
+        self.params = list(self.model.parameters()) + ([] if self.frozen_text else list(self.text.parameters()))
         self.opt = torch.optim.AdamW(self.params, lr=self.cfg["train"]["lr"], weight_decay=0.0, betas=(0.9, 0.99))
         self.ema = {"model": copy.deepcopy(self.model.state_dict()), "text": copy.deepcopy(self.text.state_dict())}
+        if base:
+            self.ema["model"] = base["ema"]["model"]
         self.step, self.wall, self.samples = 0, 0.0, 0
         self.gen = torch.Generator().manual_seed(99)
         if ck:
@@ -109,7 +122,7 @@ class Trainer:
         tc = self.cfg["train"]
         b = tc["batch"]
         x0, ids, mask = self.batch(b)
-        with autocast(tc.get("amp")):
+        with autocast(tc.get("amp")), torch.set_grad_enabled(not self.frozen_text):
             y = self.text(ids, mask).float()  # [B, L, C]
         drop = torch.rand(b, generator=self.gen) < self.cfg["model"]["class_dropout_prob"]
         y = torch.where(drop[:, None, None], self.model.y_embedder.y_embedding[None].expand_as(y), y)
@@ -194,6 +207,13 @@ def drop_rows_after(log_path, step):
             csv.writer(f).writerows(kept)
 
 
+def run_checkpoint(run):
+    """ckpt.pt of a run, or the committed resume.pt when ckpt.pt is absent."""
+    d = os.path.join(HERE, "runs", run)
+    path = os.path.join(d, "ckpt.pt")
+    return path if os.path.exists(path) else os.path.join(d, "resume.pt")
+
+
 def load_checkpoint(path):
     ck = torch.load(path, map_location="cpu")
     opt = ck.get("opt")
@@ -264,6 +284,12 @@ def main():
     p.add_argument("--max-steps", type=int, default=0)
     p.add_argument("--cooldown-min", type=float, default=0,
                    help="decay the lr linearly to 5%% over the last this many minutes of --hours")
+    p.add_argument("--init-from", default="",
+                   help="a new run starts from this run's STDiT3 weights (its EMA too) and a fresh optimizer")
+    p.add_argument("--freeze-text", action="store_true",
+                   help="new run: keep the text encoder at its random init, as Open-Sora keeps T5 frozen")
+    p.add_argument("--text-embed-std", type=float, default=0.3,
+                   help="new run with --freeze-text: init std of the word and position embeddings")
     p.add_argument("--ckpt-every", type=float, default=300, help="seconds between checkpoints")
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--threads", type=int, default=2)

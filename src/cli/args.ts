@@ -1,4 +1,8 @@
 /** Flag parsing shared by the CLI commands: `--name value`, `--flag`, with clear errors. */
+import { fileURLToPath } from 'node:url';
+
+/** The embedded model package, found from this file so the CLI works from any directory. */
+export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../public/models/shapes/', import.meta.url));
 
 export class UsageError extends Error {
   override name = 'UsageError';

@@ -5,14 +5,14 @@ import { createNodeBackend } from '../../engine/nodeBackend.ts';
 import { loadPackageDir } from '../../model/packageFiles.ts';
 import { parseGrammar } from '../../eval/grammar.ts';
 import { formatReport, readPrompts, runEval } from '../../eval/run.ts';
-import { parseFlags, type Command } from '../args.ts';
+import { DEFAULT_MODEL_DIR, parseFlags, type Command } from '../args.ts';
 import { readFileOrFail } from './convert.ts';
 import { policyFromFlags } from './sample.ts';
 
 export const evalCommand: Command = {
   summary: 'generate each prompt at each seed and measure from the pixels whether the video shows what was asked',
   usage:
-    'eval [--model DIR] [--prompts FILE] [--seeds N] [--steps N] [--cfg X] [--grammar FILE] [--out report.json] ' +
+    'eval [--model DIR (default: the embedded model)] [--prompts FILE] [--seeds N] [--steps N] [--cfg X] [--grammar FILE] [--out report.json] ' +
     '[--policy none|adacache|static|teacache] [--codebook ...] [--moreg] [--limit N]',
   async run(argv) {
     const f = parseFlags('eval', argv, {
@@ -32,7 +32,7 @@ export const evalCommand: Command = {
     let prompts = readPrompts(g, readFileSync(promptsPath, 'utf8'));
     const limit = f.number('limit', { integer: true, min: 1 });
     if (limit) prompts = prompts.slice(0, limit);
-    const pkg = loadPackageDir(f.string('model') ?? 'public/models/shapes');
+    const pkg = loadPackageDir(f.string('model') ?? DEFAULT_MODEL_DIR);
     const m = pkg.manifest;
     const backend = await createNodeBackend();
     const engine = await createEngine(pkg, backend);

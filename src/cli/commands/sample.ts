@@ -8,7 +8,7 @@ import type { ModelManifest } from '../../model/manifest.ts';
 import { loadPackageDir } from '../../model/packageFiles.ts';
 import { parseSafetensors, readFloat, writeSafetensors } from '../../model/safetensors.ts';
 import { frameToRgba } from '../../video/raster.ts';
-import { parseFlags, UsageError, type Command, type Flags } from '../args.ts';
+import { DEFAULT_MODEL_DIR, parseFlags, UsageError, type Command, type Flags } from '../args.ts';
 import { readFileOrFail } from './convert.ts';
 
 const POLICIES = ['none', 'adacache', 'static', 'teacache'] as const;
@@ -93,16 +93,16 @@ export function requestFromFlags(f: Flags, m: ModelManifest): Omit<GenerateReque
 export const sampleCommand: Command = {
   summary: 'generate a video latent with a cache policy; writes latent.safetensors, trace.json and PNG frames',
   usage:
-    'sample --model DIR --out DIR [--seed N --steps N --cfg X] [--prompt TEXT | --caption-embeddings FILE] [--noise FILE] ' +
+    'sample --out DIR [--model DIR (default: the embedded model)] [--seed N --steps N --cfg X] [--prompt TEXT | --caption-embeddings FILE] [--noise FILE] ' +
     '[--height H --width W --num-frames F] [--fps R] [--latent T,H,W] [--policy none|adacache|static|teacache] ' +
     '[--codebook fast|slow|100|NAME|"t1:r1,..."] [--moreg] [--probe-block N] [--interval K] [--threshold X]',
   async run(argv) {
     const f = parseFlags('sample', argv, {
       values: [...SAMPLE_FLAGS, 'out', 'policy', 'codebook', 'probe-block', 'interval', 'threshold'],
       switches: ['moreg'],
-      required: ['model', 'out'],
+      required: ['out'],
     });
-    const pkg = loadPackageDir(f.need('model'));
+    const pkg = loadPackageDir(f.string('model') ?? DEFAULT_MODEL_DIR);
     const m = pkg.manifest;
     const request: GenerateRequest = { ...requestFromFlags(f, m), policy: policyFromFlags(f) };
     const out = f.need('out');
