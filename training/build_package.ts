@@ -50,7 +50,7 @@ const pkg = await buildPackage({
   textEncoder: textEncoderFromExport({ weights: read('text_encoder.safetensors'), config: json('text_encoder.json'), tokenizer: read('tokenizer.json') }),
   description:
     `Small text-to-video STDiT3 trained on procedural shape videos (training/). ` +
-    `${training.step} steps, ${training.samples} samples, ${(training.train_wall_s / 3600).toFixed(2)} h on 2 CPU cores, ${training.weights} weights.`,
+    trainingSummary(training),
 });
 fs.mkdirSync(outDir, { recursive: true });
 let total = 0;
@@ -59,3 +59,17 @@ for (const [name, bytes] of pkg.files) {
   total += bytes.byteLength;
 }
 console.log(`wrote ${pkg.files.size} files, ${(total / 1e6).toFixed(2)} MB -> ${outDir}`);
+
+/** Steps, samples and wall time, counting the run this one started from (train.py --init-from). */
+function trainingSummary(t: {
+  step: number;
+  samples: number;
+  train_wall_s: number;
+  weights: string;
+  train: { init_from?: { run: string; step: number; samples: number; train_wall_s: number } };
+}): string {
+  const base = t.train.init_from;
+  const hours = (t.train_wall_s + (base?.train_wall_s ?? 0)) / 3600;
+  const steps = base ? `${base.step} + ${t.step} steps (from run ${base.run}), ${base.samples + t.samples} samples` : `${t.step} steps, ${t.samples} samples`;
+  return `${steps}, ${hours.toFixed(2)} h on 2 CPU cores, ${t.weights} weights.`;
+}
