@@ -194,3 +194,25 @@ describe('engine.generate on the reference package', () => {
     await bad({ numFrames: 4, conditioning: { height: 64, width: 64, numFrames: 8 } }, RequestError, /1 or at least 17 frames/);
   });
 });
+
+describe('loading a package', () => {
+  it('releases the graphs it opened when a later one fails to compile', async () => {
+    const pkg = await referencePackage();
+    const backend = await createNodeBackend({ threads: 1 });
+    const live = new Set<string>();
+    const counting: typeof backend = Object.create(backend);
+    counting.createSession = async (onnx, name) => {
+      const s = await backend.createSession(onnx, name);
+      live.add(name);
+      return Object.assign(Object.create(s), {
+        release: async () => {
+          live.delete(name);
+          await s.release();
+        },
+      });
+    };
+    const broken = { ...pkg, files: { ...pkg.files, final: new Uint8Array([1, 2, 3]) } };
+    await expect(createEngine(broken, counting)).rejects.toThrow(/final\.onnx/);
+    expect([...live]).toEqual([]);
+  });
+});

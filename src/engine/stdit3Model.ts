@@ -65,20 +65,24 @@ export class Stdit3Model {
     files: { embed?: Uint8Array; stack?: Uint8Array; final?: Uint8Array; skip?: Uint8Array },
     backend: Backend,
   ): Promise<Stdit3Model> {
-    const load = async (role: 'embed' | 'stack' | 'final' | 'skip') => {
-      const bytes = files[role];
-      if (!bytes) throw new ModelInputError(`the package's ${role} graph was not loaded`);
-      return backend.createSession(bytes, `${manifest.name}/${manifest.files[role]!.path}`);
-    };
-    const sessions = {
-      embed: await load('embed'),
-      stack: await load('stack'),
-      final: await load('final'),
-      ...(manifest.files.skip ? { skip: await load('skip') } : {}),
-    };
+    const roles = ['embed', 'stack', 'final', ...(manifest.files.skip ? (['skip'] as const) : [])] as const;
+    const opened: Partial<Record<(typeof roles)[number], ModelSession>> = {};
+    const releaseOpened = () => Promise.all(Object.values(opened).map((s) => s.release()));
+    try {
+      for (const role of roles) {
+        const bytes = files[role];
+        if (!bytes) throw new ModelInputError(`the package's ${role} graph was not loaded`);
+        opened[role] = await backend.createSession(bytes, `${manifest.name}/${manifest.files[role]!.path}`);
+      }
+    } catch (err) {
+      // a graph that fails to compile must not leave the ones before it holding memory
+      await releaseOpened();
+      throw err;
+    }
+    const sessions = opened as { embed: ModelSession; stack: ModelSession; final: ModelSession; skip?: ModelSession };
     // Packages converted before final.onnx took the latent size cannot crop; say so instead of failing mid-run.
     if (!sessions.final.inputNames.includes('size')) {
-      await Promise.all(Object.values(sessions).map((s) => s.release()));
+      await releaseOpened();
       throw new ModelInputError(`${manifest.name}: final.onnx has no "size" input (converted by an older converter); convert the checkpoint again`);
     }
     return new Stdit3Model(manifest.config, backend, sessions);
