@@ -47,13 +47,17 @@ def autocast(amp):
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp == "bf16")
 
 
-def sample_t(n, gen):
+def sample_t(n, gen, shift=1.0):
     # half uniform, half logit-normal: plain RFLOW sampling visits all t evenly, while mid-range
-    # t carries most of the learning signal
+    # t carries most of the learning signal. shift > 1 moves t towards the noise end
+    # (t' = s t / (1 + (s - 1) t), as Open-Sora's timestep transform), where the video is still
+    # undecided and only the caption tells where objects go and how they move.
     u = torch.rand(n, generator=gen)
     ln = torch.sigmoid(torch.randn(n, generator=gen))
     pick = torch.rand(n, generator=gen) < 0.5
-    return torch.where(pick, u, ln).clamp(1e-4, 1 - 1e-4)
+    t = torch.where(pick, u, ln)
+    t = shift * t / (1 + (shift - 1) * t)
+    return t.clamp(1e-4, 1 - 1e-4)
 
 
 class Trainer:
@@ -74,7 +78,7 @@ class Trainer:
             "text": text_cfg,
             "train": dict(batch=args.batch, lr=args.lr, warmup=300, ema=args.ema, amp=args.amp, fps=self.ds.g["video"]["fps"],
                           preset=base["config"]["train"]["preset"] if base else args.preset,
-                          freeze_text=args.freeze_text),
+                          freeze_text=args.freeze_text, t_shift=args.t_shift),
         }
         if base:
             self.cfg["train"]["init_from"] = {"run": args.init_from, "step": base["step"], "samples": base["samples"],
@@ -126,7 +130,7 @@ class Trainer:
             y = self.text(ids, mask).float()  # [B, L, C]
         drop = torch.rand(b, generator=self.gen) < self.cfg["model"]["class_dropout_prob"]
         y = torch.where(drop[:, None, None], self.model.y_embedder.y_embedding[None].expand_as(y), y)
-        t = sample_t(b, self.gen)
+        t = sample_t(b, self.gen, tc.get("t_shift", 1.0))
         eps = torch.randn(x0.shape, generator=self.gen)
         tt = t.view(b, 1, 1, 1, 1)
         xt = (1 - tt) * x0 + tt * eps
@@ -290,6 +294,8 @@ def main():
                    help="new run: keep the text encoder at its random init, as Open-Sora keeps T5 frozen")
     p.add_argument("--text-embed-std", type=float, default=0.3,
                    help="new run with --freeze-text: init std of the word and position embeddings")
+    p.add_argument("--t-shift", type=float, default=1.0,
+                   help="new run: shift the sampled t towards noise (1 = none), where the caption matters most")
     p.add_argument("--ckpt-every", type=float, default=300, help="seconds between checkpoints")
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--threads", type=int, default=2)
