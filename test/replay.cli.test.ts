@@ -9,6 +9,8 @@ import { decode as decodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePngFrames } from '../src/cli/commands/sample.ts';
 import { parseSafetensors, readFloat } from '../src/model/safetensors.ts';
+import { decodeLatent } from '../src/video/decode.ts';
+import { psnr, ssim } from '../src/video/metrics.ts';
 import { cli } from './cliRun.ts';
 import { maxRelError, REFERENCE_DIR, referenceTensors } from './reference.ts';
 
@@ -53,6 +55,23 @@ describe('CLI sample + calibrate', () => {
     expect(r.code).toBe(0);
     const trace = JSON.parse(readFileSync(join(out, 'trace.json'), 'utf8'));
     expect(30 / trace.recomputed_steps.length).toBeCloseTo(predicted, 1);
+  }, 60_000);
+
+  it('compares two samples (video PSNR and SSIM through the package decoder)', async () => {
+    const r = await cli('compare', '--model', pkg, '--a', join(dir, 'mine'), '--b', join(dir, 'moreg'));
+    expect(r.code).toBe(0);
+    const video = (d: string) => {
+      const z = readFloat(parseSafetensors(new Uint8Array(readFileSync(join(dir, d, 'latent.safetensors')))), 'z');
+      return decodeLatent(z.data, z.dims, { kind: 'none' }, 24);
+    };
+    const m = /PSNR ([0-9.]+) dB, SSIM ([0-9.]+)/.exec(r.stdout)!;
+    expect(Number(m[1])).toBeCloseTo(psnr(video('mine'), video('moreg')), 2);
+    expect(Number(m[2])).toBeCloseTo(ssim(video('mine'), video('moreg')), 4);
+    const same = await cli('compare', '--model', pkg, '--a', join(dir, 'mine'), '--b', join(dir, 'mine'));
+    expect(same.stdout).toMatch(/PSNR Infinity dB, SSIM 1\.0000/);
+    const missing = await cli('compare', '--model', pkg, '--a', join(dir, 'mine'), '--b', join(dir, 'nothing'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nothing\/latent.safetensors does not exist/);
   }, 60_000);
 
   it('explains bad flags', async () => {

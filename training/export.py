@@ -16,11 +16,11 @@ import json
 import os
 import sys
 
-import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 import safetensors_np  # noqa: E402
 from dataset import Tokenizer, load_grammar  # noqa: E402
+from train import load_checkpoint, run_checkpoint  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -48,7 +48,7 @@ def main():
     run_dir = os.path.join(HERE, "runs", a.run)
     out = a.out or os.path.join(run_dir, "export")
     os.makedirs(out, exist_ok=True)
-    ck = torch.load(os.path.join(run_dir, "ckpt.pt"), map_location="cpu")
+    ck = load_checkpoint(run_checkpoint(a.run))  # ckpt.pt, or the committed resume.pt
     src = {"model": ck["model"], "text": ck["text"]} if a.raw else ck["ema"]
     safetensors_np.save(os.path.join(out, "stdit3.safetensors"),
                         {k: v.float().numpy() for k, v in src["model"].items()})

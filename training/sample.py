@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from dataset import Tokenizer, load_grammar  # noqa: E402
 from stdit3 import STDiT3  # noqa: E402
 from text_encoder import TextEncoder  # noqa: E402
+from train import load_checkpoint, run_checkpoint  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -35,7 +36,7 @@ def write_png(path, img):
 
 
 def load(run, raw=False):
-    ck = torch.load(os.path.join(HERE, "runs", run, "ckpt.pt"), map_location="cpu")
+    ck = load_checkpoint(run_checkpoint(run))  # ckpt.pt, or the committed resume.pt
     cfg = ck["config"]
     model, text = STDiT3(**cfg["model"]), TextEncoder(**cfg["text"])
     src = {"model": ck["model"], "text": ck["text"]} if raw else ck["ema"]

@@ -3,6 +3,7 @@ import { UsageError, type Command } from './args.ts';
 import { convertCommand } from './commands/convert.ts';
 import { evalCommand } from './commands/eval.ts';
 import { calibrateCommand } from './commands/calibrate.ts';
+import { compareCommand } from './commands/compare.ts';
 import { forwardCommand } from './commands/forward.ts';
 import { sampleCommand } from './commands/sample.ts';
 
@@ -12,6 +13,7 @@ const commands: Record<string, Command> = {
   sample: sampleCommand,
   calibrate: calibrateCommand,
   eval: evalCommand,
+  compare: compareCommand,
 };
 
 function help(): string {
