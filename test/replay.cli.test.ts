@@ -62,7 +62,7 @@ describe('CLI sample + calibrate', () => {
     expect(r.code).toBe(0);
     const video = (d: string) => {
       const z = readFloat(parseSafetensors(new Uint8Array(readFileSync(join(dir, d, 'latent.safetensors')))), 'z');
-      return decodeLatent(z.data, z.dims, { kind: 'none' }, 24);
+      return decodeLatent(z.data, z.dims, { kind: 'none', upscale: 1 }, 24);
     };
     const m = /PSNR ([0-9.]+) dB, SSIM ([0-9.]+)/.exec(r.stdout)!;
     expect(Number(m[1])).toBeCloseTo(psnr(video('mine'), video('moreg')), 2);

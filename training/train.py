@@ -73,6 +73,8 @@ class Trainer:
         text_cfg = dict(vocab_size=len(self.tok.vocab), max_length=self.tok.max_length, dim=64, layers=2, heads=4)
         if args.freeze_text:
             text_cfg["embed_std"] = args.text_embed_std
+        if base and args.keep_text:
+            text_cfg = dict(base["config"]["text"])
         self.cfg = ck["config"] if ck else {
             "model": base["config"]["model"] if base else make_config(args.preset, self.ds.g),
             "text": text_cfg,
@@ -90,6 +92,8 @@ class Trainer:
         if base:
             # the STDiT3 keeps what it learned (rendering, motion); the text encoder starts afresh
             self.model.load_state_dict(base["model"])
+            if args.keep_text:
+                self.cfg["train"]["text_from"] = self.keep_text(base, args.redraw_words, args.text_embed_std)
         self.text.requires_grad_(not self.frozen_text)
         self.params = list(self.model.parameters()) + ([] if self.frozen_text else list(self.text.parameters()))
         self.opt = torch.optim.AdamW(self.params, lr=self.cfg["train"]["lr"], weight_decay=0.0, betas=(0.9, 0.99))
@@ -110,6 +114,22 @@ class Trainer:
         n = sum(p.numel() for p in self.model.parameters())
         nt = sum(p.numel() for p in self.text.parameters())
         print(f"STDiT3 {n / 1e6:.2f}M params, text encoder {nt / 1e6:.3f}M, config {self.cfg}", flush=True)
+
+    def keep_text(self, base, categories, std):
+        """The base run's (EMA) text encoder, with the embeddings of the words of `categories`
+        (shapes, motions, speeds) drawn afresh: a jointly trained encoder that kept colour and
+        background but lost those words keeps what it has, and the lost words become
+        distinguishable again (the residual stream carries an embedding to the output)."""
+        self.text.load_state_dict(base["ema"]["text"])
+        g = self.ds.g
+        pick = {"shapes": g["shapes"], "motions": [w for m in g["motions"].values() for w in m["phrase"].split()],
+                "speeds": [sd["word"] for sd in g["speeds"].values()]}
+        words = sorted({w for c in categories.split(",") if c for w in pick[c]})
+        gen = torch.Generator().manual_seed(4321)
+        with torch.no_grad():
+            for w in words:
+                self.text.tok.weight[self.tok.ids[w]] = torch.randn(self.text.tok.weight.shape[1], generator=gen) * std
+        return {"run": self.args.init_from, "redrawn": words, "std": std}
 
     def batch(self, b):
         start = self.samples
@@ -294,6 +314,10 @@ def main():
                    help="new run: keep the text encoder at its random init, as Open-Sora keeps T5 frozen")
     p.add_argument("--text-embed-std", type=float, default=0.3,
                    help="new run with --freeze-text: init std of the word and position embeddings")
+    p.add_argument("--keep-text", action="store_true",
+                   help="new run with --init-from and --freeze-text: keep that run's text encoder instead of a random one")
+    p.add_argument("--redraw-words", default="shapes,motions,speeds",
+                   help="with --keep-text: word categories whose embeddings are drawn afresh (std --text-embed-std)")
     p.add_argument("--t-shift", type=float, default=1.0,
                    help="new run: shift the sampled t towards noise (1 = none), where the caption matters most")
     p.add_argument("--ckpt-every", type=float, default=300, help="seconds between checkpoints")
