@@ -16,7 +16,6 @@ import json
 import os
 import sys
 
-
 sys.path.insert(0, os.path.dirname(__file__))
 import safetensors_np  # noqa: E402
 from dataset import Tokenizer, load_grammar  # noqa: E402

@@ -20,8 +20,6 @@ from stdit3 import STDiT3  # noqa: E402
 from text_encoder import TextEncoder  # noqa: E402
 from train import load_checkpoint, run_checkpoint  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
 
 def write_png(path, img):
     h, w, _ = img.shape

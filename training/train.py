@@ -70,11 +70,12 @@ class Trainer:
         ckpt_path = run_checkpoint(args.run)  # resume.pt: the slim copy committed to the repo
         ck = load_checkpoint(ckpt_path) if os.path.exists(ckpt_path) else None
         base = None if ck or not args.init_from else load_checkpoint(run_checkpoint(args.init_from))
-        text_cfg = dict(vocab_size=len(self.tok.vocab), max_length=self.tok.max_length, dim=64, layers=2, heads=4)
-        if args.freeze_text:
-            text_cfg["embed_std"] = args.text_embed_std
         if base and args.keep_text:
             text_cfg = dict(base["config"]["text"])
+        else:
+            text_cfg = dict(vocab_size=len(self.tok.vocab), max_length=self.tok.max_length, dim=64, layers=2, heads=4)
+            if args.freeze_text:
+                text_cfg["embed_std"] = args.text_embed_std
         self.cfg = ck["config"] if ck else {
             "model": base["config"]["model"] if base else make_config(args.preset, self.ds.g),
             "text": text_cfg,
@@ -91,6 +92,7 @@ class Trainer:
         self.frozen_text = self.cfg["train"].get("freeze_text", False)
         if base:
             # the STDiT3 keeps what it learned (rendering, motion); the text encoder starts afresh
+            # unless --keep-text takes the base run's
             self.model.load_state_dict(base["model"])
             if args.keep_text:
                 self.cfg["train"]["text_from"] = self.keep_text(base, args.redraw_words, args.text_embed_std)
