@@ -64,36 +64,51 @@ def parse_caption(g, text):
     return objs, bg
 
 
-def _trajectory(g, o, rng, T, H, W):
-    """Centres [T,2] (x,y) and half-sizes [T] for one object."""
+def _place(rng, lo, hi, center, jitter):
+    """A coordinate in [lo, hi]: uniform, or `center` +- `jitter` (clipped) when centring."""
+    if center is None:
+        return rng.uniform(lo, hi)
+    return float(np.clip(center + rng.uniform(-jitter, jitter), lo, hi))
+
+
+def _shift(center, d):
+    return None if center is None else center + d
+
+
+def _trajectory(g, o, rng, T, H, W, centred):
+    """Centres [T,2] (x,y) and half-sizes [T] for one object; `centred`: its path's middle lies
+    near the frame centre (render.centerJitter), else anywhere in the frame."""
     md = g["motions"][o["motion"]]
     r0, r1 = g["render"]["halfSize"]
+    jit = g["render"]["centerJitter"]
+    cx0, cy0 = (W / 2, H / 2) if centred else (None, None)
     f = np.arange(T, dtype=np.float64)
     if md["kind"] == "scale":
         lo, hi = g["render"]["scaleRange"][o["speed"]]
         a, b = (lo, hi) if md["sign"] > 0 else (hi, lo)
         size = a + (b - a) * f / (T - 1)
         m = max(lo, hi) + 1
-        cx, cy = rng.uniform(m, W - m), rng.uniform(m, H - m)
+        cx, cy = _place(rng, m, W - m, cx0, jit), _place(rng, m, H - m, cy0, jit)
         return np.stack([np.full(T, cx), np.full(T, cy)], 1), size
     r = rng.uniform(r0, r1)
     size = np.full(T, r)
     m = r + 1
     if md["kind"] == "none":
-        cx, cy = rng.uniform(m, W - m), rng.uniform(m, H - m)
+        cx, cy = _place(rng, m, W - m, cx0, jit), _place(rng, m, H - m, cy0, jit)
         return np.stack([np.full(T, cx), np.full(T, cy)], 1), size
     if md["kind"] == "translate":
         v = g["speeds"][o["speed"]]["translate"]
         dx, dy = md["dir"]
         tx, ty = dx * v * (T - 1), dy * v * (T - 1)
-        x0 = rng.uniform(m - min(tx, 0), W - m - max(tx, 0))
-        y0 = rng.uniform(m - min(ty, 0), H - m - max(ty, 0))
+        # the start point, so that the path's midpoint lands near the centre
+        x0 = _place(rng, m - min(tx, 0), W - m - max(tx, 0), _shift(cx0, -tx / 2), jit)
+        y0 = _place(rng, m - min(ty, 0), H - m - max(ty, 0), _shift(cy0, -ty / 2), jit)
         return np.stack([x0 + dx * v * f, y0 + dy * v * f], 1), size
     # bounce: the object falls onto a floor and rises again, |sin| profile
     bd = g["speeds"][o["speed"]]["bounce"]
     amp = bd["height"]
-    floor = rng.uniform(m + amp, H - m)
-    cx = rng.uniform(m, W - m)
+    floor = _place(rng, m + amp, H - m, _shift(cy0, amp / 2), jit)
+    cx = _place(rng, m, W - m, cx0, jit)
     phase = rng.uniform(0, math.pi)
     y = floor - amp * np.abs(np.sin(phase + math.pi * bd["bounces"] * f / (T - 1)))
     return np.stack([np.full(T, cx), y], 1), size
@@ -127,7 +142,7 @@ def render(g, objs, background, rng):
     img = np.empty((T, H, W, 3), dtype=np.float64)
     img[:] = np.array(g["backgrounds"][background], dtype=np.float64)
     for o in objs:
-        centers, sizes = _trajectory(g, o, rng, T, H, W)
+        centers, sizes = _trajectory(g, o, rng, T, H, W, centred=len(objs) == 1)
         cov = _coverage(o["shape"], centers, sizes, H, W)[..., None]
         img = img * (1 - cov) + cov * np.array(g["colors"][o["color"]], dtype=np.float64)
     x = (img / 127.5 - 1.0).astype(np.float32)

@@ -36,8 +36,12 @@ G = {
         "slow": {"word": "slowly", "translate": 0.5, "bounce": {"bounces": 1, "height": 8}},
         "fast": {"word": "quickly", "translate": 1.2, "bounce": {"bounces": 2, "height": 11}},
     },
+    # centerJitter: a single object's path is centred on the frame (its middle frame within this many
+    # px of the centre), so a caption decides where the object is in every frame; two objects are
+    # placed anywhere. With uniform placement the mean video given a caption is a smear whatever the
+    # shape or motion, and the loss barely rewarded reading those words (training/README.md).
     "render": {"halfSize": [4.0, 5.5], "scaleRange": {"slow": [3.5, 6.0], "fast": [2.5, 8.0]},
-               "twoObjectProb": 0.25},
+               "twoObjectProb": 0.25, "centerJitter": 4.0},
     "templates": {
         "motion": "{phrase} {speed}",
         "object": "a {color} {shape} {motion}",
