@@ -2,7 +2,7 @@
 true captions, and with the first object's motion, shape or colour word swapped for another. A part
 the model uses raises the loss when swapped; a part it ignores leaves it unchanged.
 
-  /usr/bin/python3 training/caption_sensitivity.py --run shapes2 [--raw] [--n 96]
+  /usr/bin/python3 training/caption_sensitivity.py --run shapes2 [--raw] [--n 96] [--t 0.98,0.9,0.7,0.4]
 """
 import argparse
 import copy
@@ -40,6 +40,7 @@ def main():
     p.add_argument("--run", default="shapes2")
     p.add_argument("--raw", action="store_true", help="the live weights instead of the EMA")
     p.add_argument("--n", type=int, default=96)
+    p.add_argument("--t", default="0.98,0.9,0.7,0.4", help="comma-separated noise levels")
     a = p.parse_args()
     torch.set_num_threads(2)
     model, text, _, ck = load(a.run, a.raw)
@@ -60,7 +61,7 @@ def main():
     fps = torch.full((a.n,), float(g["video"]["fps"]))
     print(f"run {a.run} step {ck['step']} ({'raw' if a.raw else 'ema'} weights), {a.n} samples; loss per caption:")
     with torch.no_grad():
-        for t in [0.9, 0.7, 0.4]:
+        for t in [float(x) for x in a.t.split(",")]:
             xt = (1 - t) * x0 + t * eps
             row = []
             for part in parts:

@@ -47,7 +47,7 @@ def autocast(amp):
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp == "bf16")
 
 
-def sample_t(n, gen, shift=1.0):
+def sample_t(n, gen, shift=1.0, high=0.0):
     # half uniform, half logit-normal: plain RFLOW sampling visits all t evenly, while mid-range
     # t carries most of the learning signal. shift > 1 moves t towards the noise end
     # (t' = s t / (1 + (s - 1) t), as Open-Sora's timestep transform), where the video is still
@@ -57,6 +57,11 @@ def sample_t(n, gen, shift=1.0):
     pick = torch.rand(n, generator=gen) < 0.5
     t = torch.where(pick, u, ln)
     t = shift * t / (1 + (shift - 1) * t)
+    # a fraction `high` from U(0.8, 1): the few steps in which a sampler lays out the video, where
+    # the shape and motion words are the only information and a plain schedule spends ~10% of samples
+    if high > 0:
+        hi = torch.rand(n, generator=gen) < high
+        t = torch.where(hi, 0.8 + 0.2 * torch.rand(n, generator=gen), t)
     return t.clamp(1e-4, 1 - 1e-4)
 
 
@@ -83,6 +88,12 @@ class Trainer:
                           preset=base["config"]["train"]["preset"] if base else args.preset,
                           freeze_text=args.freeze_text, t_shift=args.t_shift),
         }
+        if args.t_high is not None and args.t_high != self.cfg["train"].get("t_high", 0.0):
+            self.cfg["train"]["t_high"] = args.t_high
+            self.cfg["train"].setdefault("t_high_changes", []).append({"step": ck["step"] if ck else 0, "t_high": args.t_high})
+        if args.unfreeze_text and self.cfg["train"].get("freeze_text"):
+            self.cfg["train"]["freeze_text"] = False
+            self.cfg["train"]["text_unfrozen_at"] = ck["step"] if ck else 0
         if base:
             self.cfg["train"]["init_from"] = {"run": args.init_from, "step": base["step"], "samples": base["samples"],
                                               "train_wall_s": round(base["wall"], 1)}
@@ -97,7 +108,8 @@ class Trainer:
             if args.keep_text:
                 self.cfg["train"]["text_from"] = self.keep_text(base, args.redraw_words, args.text_embed_std)
         self.text.requires_grad_(not self.frozen_text)
-        self.params = list(self.model.parameters()) + ([] if self.frozen_text else list(self.text.parameters()))
+        model_params, text_params = list(self.model.parameters()), list(self.text.parameters())
+        self.params = model_params + ([] if self.frozen_text else text_params)
         self.opt = torch.optim.AdamW(self.params, lr=self.cfg["train"]["lr"], weight_decay=0.0, betas=(0.9, 0.99))
         self.ema = {"model": copy.deepcopy(self.model.state_dict()), "text": copy.deepcopy(self.text.state_dict())}
         if base:
@@ -108,7 +120,12 @@ class Trainer:
             self.model.load_state_dict(ck["model"])
             self.text.load_state_dict(ck["text"])
             self.ema = ck["ema"]
-            if ck.get("opt"):
+            if ck.get("opt") and len(ck["opt"]["param_groups"][0]["params"]) < len(self.params):
+                # the text encoder was frozen until this resume: keep the STDiT3's Adam state, add the encoder's
+                self.opt = torch.optim.AdamW(model_params, lr=self.cfg["train"]["lr"], weight_decay=0.0, betas=(0.9, 0.99))
+                self.opt.load_state_dict(ck["opt"])
+                self.opt.add_param_group({"params": text_params})
+            elif ck.get("opt"):
                 self.opt.load_state_dict(ck["opt"])
             self.step, self.wall, self.samples = ck["step"], ck["wall"], ck["samples"]
             self.gen.set_state(ck["gen"])
@@ -152,7 +169,7 @@ class Trainer:
             y = self.text(ids, mask).float()  # [B, L, C]
         drop = torch.rand(b, generator=self.gen) < self.cfg["model"]["class_dropout_prob"]
         y = torch.where(drop[:, None, None], self.model.y_embedder.y_embedding[None].expand_as(y), y)
-        t = sample_t(b, self.gen, tc.get("t_shift", 1.0))
+        t = sample_t(b, self.gen, tc.get("t_shift", 1.0), tc.get("t_high", 0.0))
         eps = torch.randn(x0.shape, generator=self.gen)
         tt = t.view(b, 1, 1, 1, 1)
         xt = (1 - tt) * x0 + tt * eps
@@ -316,12 +333,16 @@ def main():
                    help="new run: keep the text encoder at its random init, as Open-Sora keeps T5 frozen")
     p.add_argument("--text-embed-std", type=float, default=0.3,
                    help="new run with --freeze-text: init std of the word and position embeddings")
+    p.add_argument("--unfreeze-text", action="store_true",
+                   help="train the text encoder from here on (a resumed run that had it frozen; logged in config.json)")
     p.add_argument("--keep-text", action="store_true",
                    help="new run with --init-from and --freeze-text: keep that run's text encoder instead of a random one")
     p.add_argument("--redraw-words", default="shapes,motions,speeds",
                    help="with --keep-text: word categories whose embeddings are drawn afresh (std --text-embed-std)")
     p.add_argument("--t-shift", type=float, default=1.0,
                    help="new run: shift the sampled t towards noise (1 = none), where the caption matters most")
+    p.add_argument("--t-high", type=float, default=None,
+                   help="fraction of samples with t from U(0.8, 1) (default 0); may change when resuming (logged in config.json)")
     p.add_argument("--ckpt-every", type=float, default=300, help="seconds between checkpoints")
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--threads", type=int, default=2)
