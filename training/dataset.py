@@ -64,15 +64,11 @@ def parse_caption(g, text):
     return objs, bg
 
 
-def _place(rng, lo, hi, center, jitter):
-    """A coordinate in [lo, hi]: uniform, or `center` +- `jitter` (clipped) when centring."""
+def _place(rng, lo, hi, center, jitter, offset=0.0):
+    """A coordinate in [lo, hi]: uniform, or `center + offset` +- `jitter` (clipped) when centring."""
     if center is None:
         return rng.uniform(lo, hi)
-    return float(np.clip(center + rng.uniform(-jitter, jitter), lo, hi))
-
-
-def _shift(center, d):
-    return None if center is None else center + d
+    return float(np.clip(center + offset + rng.uniform(-jitter, jitter), lo, hi))
 
 
 def _trajectory(g, o, rng, T, H, W, centred):
@@ -101,13 +97,13 @@ def _trajectory(g, o, rng, T, H, W, centred):
         dx, dy = md["dir"]
         tx, ty = dx * v * (T - 1), dy * v * (T - 1)
         # the start point, so that the path's midpoint lands near the centre
-        x0 = _place(rng, m - min(tx, 0), W - m - max(tx, 0), _shift(cx0, -tx / 2), jit)
-        y0 = _place(rng, m - min(ty, 0), H - m - max(ty, 0), _shift(cy0, -ty / 2), jit)
+        x0 = _place(rng, m - min(tx, 0), W - m - max(tx, 0), cx0, jit, -tx / 2)
+        y0 = _place(rng, m - min(ty, 0), H - m - max(ty, 0), cy0, jit, -ty / 2)
         return np.stack([x0 + dx * v * f, y0 + dy * v * f], 1), size
     # bounce: the object falls onto a floor and rises again, |sin| profile
     bd = g["speeds"][o["speed"]]["bounce"]
     amp = bd["height"]
-    floor = _place(rng, m + amp, H - m, _shift(cy0, amp / 2), jit)
+    floor = _place(rng, m + amp, H - m, cy0, jit, amp / 2)
     cx = _place(rng, m, W - m, cx0, jit)
     phase = rng.uniform(0, math.pi)
     y = floor - amp * np.abs(np.sin(phase + math.pi * bd["bounces"] * f / (T - 1)))

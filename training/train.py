@@ -110,7 +110,11 @@ class Trainer:
         self.text.requires_grad_(not self.frozen_text)
         model_params, text_params = list(self.model.parameters()), list(self.text.parameters())
         self.params = model_params + ([] if self.frozen_text else text_params)
-        self.opt = torch.optim.AdamW(self.params, lr=self.cfg["train"]["lr"], weight_decay=0.0, betas=(0.9, 0.99))
+
+        def adamw(params):
+            return torch.optim.AdamW(params, lr=self.cfg["train"]["lr"], weight_decay=0.0, betas=(0.9, 0.99))
+
+        self.opt = adamw(self.params)
         self.ema = {"model": copy.deepcopy(self.model.state_dict()), "text": copy.deepcopy(self.text.state_dict())}
         if base:
             self.ema["model"] = base["ema"]["model"]
@@ -122,7 +126,7 @@ class Trainer:
             self.ema = ck["ema"]
             if ck.get("opt") and len(ck["opt"]["param_groups"][0]["params"]) < len(self.params):
                 # the text encoder was frozen until this resume: keep the STDiT3's Adam state, add the encoder's
-                self.opt = torch.optim.AdamW(model_params, lr=self.cfg["train"]["lr"], weight_decay=0.0, betas=(0.9, 0.99))
+                self.opt = adamw(model_params)
                 self.opt.load_state_dict(ck["opt"])
                 self.opt.add_param_group({"params": text_params})
             elif ck.get("opt"):
