@@ -206,3 +206,18 @@ class Tokenizer:
         ids = [self.ids.get(w, 1) for w in text.lower().split()][: self.max_length]
         mask = [1] * len(ids) + [0] * (self.max_length - len(ids))
         return ids + [0] * (self.max_length - len(ids)), mask
+
+
+def fold_time(x, k):
+    """[B, 3, T, H, W] -> [B, 3k, T/k, H, W]: each group of k frames becomes one latent frame whose
+    channel j*3 + c is colour c of the group's frame j (the package's "pixels" decoder with
+    temporalFold k undoes it). The STDiT3 has no absolute temporal position (RoPE only), so at pure
+    noise it cannot tell frames apart; inside a latent frame the channel says which frame it is."""
+    b, c, t, h, w = x.shape
+    return x.reshape(b, c, t // k, k, h, w).permute(0, 3, 1, 2, 4, 5).reshape(b, k * c, t // k, h, w)
+
+
+def unfold_time(z, k):
+    """Inverse of fold_time: [B, 3k, T', H, W] -> [B, 3, T'k, H, W]."""
+    b, kc, t, h, w = z.shape
+    return z.reshape(b, k, kc // k, t, h, w).permute(0, 2, 3, 1, 4, 5).reshape(b, kc // k, t * k, h, w)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import MotionDataset, Tokenizer  # noqa: E402
+from dataset import MotionDataset, Tokenizer, fold_time  # noqa: E402
 from stdit3 import STDiT3  # noqa: E402
 from text_encoder import TextEncoder  # noqa: E402
 
@@ -35,9 +35,9 @@ PRESETS = {
 }
 
 
-def make_config(preset, g):
+def make_config(preset, g, fold=1):
     cfg = dict(PRESETS[preset])
-    cfg.update(mlp_ratio=4.0, in_channels=3, pred_sigma=False, caption_channels=64,
+    cfg.update(mlp_ratio=4.0, in_channels=3 * fold, pred_sigma=False, caption_channels=64,
                model_max_length=g["tokenizer"]["maxLength"], qk_norm=True, input_sq_size=512,
                class_dropout_prob=0.1)
     return cfg
@@ -81,12 +81,14 @@ class Trainer:
             text_cfg = dict(vocab_size=len(self.tok.vocab), max_length=self.tok.max_length, dim=64, layers=2, heads=4)
             if args.freeze_text:
                 text_cfg["embed_std"] = args.text_embed_std
+        fold = args.temporal_fold
+        same_shape = base and base["config"]["train"].get("temporal_fold", 1) == fold
         self.cfg = ck["config"] if ck else {
-            "model": base["config"]["model"] if base else make_config(args.preset, self.ds.g),
+            "model": base["config"]["model"] if same_shape else make_config(args.preset, self.ds.g, fold),
             "text": text_cfg,
             "train": dict(batch=args.batch, lr=args.lr, warmup=300, ema=args.ema, amp=args.amp, fps=self.ds.g["video"]["fps"],
-                          preset=base["config"]["train"]["preset"] if base else args.preset,
-                          freeze_text=args.freeze_text, t_shift=args.t_shift),
+                          preset=base["config"]["train"]["preset"] if same_shape else args.preset,
+                          freeze_text=args.freeze_text, t_shift=args.t_shift, temporal_fold=fold),
         }
         if args.t_high is not None and args.t_high != self.cfg["train"].get("t_high", 0.0):
             self.cfg["train"]["t_high"] = args.t_high
@@ -104,7 +106,7 @@ class Trainer:
         if base:
             # the STDiT3 keeps what it learned (rendering, motion); the text encoder starts afresh
             # unless --keep-text takes the base run's
-            self.model.load_state_dict(base["model"])
+            self.cfg["train"]["init_from"]["reinit"] = self.load_matching(base["model"])
             if args.keep_text:
                 self.cfg["train"]["text_from"] = self.keep_text(base, args.redraw_words, args.text_embed_std)
         self.text.requires_grad_(not self.frozen_text)
@@ -117,7 +119,8 @@ class Trainer:
         self.opt = adamw(self.params)
         self.ema = {"model": copy.deepcopy(self.model.state_dict()), "text": copy.deepcopy(self.text.state_dict())}
         if base:
-            self.ema["model"] = base["ema"]["model"]
+            self.ema["model"] = {k: base["ema"]["model"][k] if base["ema"]["model"][k].shape == v.shape else v.clone()
+                                 for k, v in self.ema["model"].items()}
         self.step, self.wall, self.samples = 0, 0.0, 0
         self.gen = torch.Generator().manual_seed(99)
         if ck:
@@ -137,6 +140,14 @@ class Trainer:
         n = sum(p.numel() for p in self.model.parameters())
         nt = sum(p.numel() for p in self.text.parameters())
         print(f"STDiT3 {n / 1e6:.2f}M params, text encoder {nt / 1e6:.3f}M, config {self.cfg}", flush=True)
+
+    def load_matching(self, state):
+        """Loads the base run's tensors whose shapes match; the rest (the patch embedder and final
+        layer when the latent layout changes) keep their fresh init. Returns the names not loaded."""
+        own = self.model.state_dict()
+        fresh = sorted(k for k in own if state[k].shape != own[k].shape)
+        self.model.load_state_dict({k: own[k] if k in fresh else state[k] for k in own})
+        return fresh
 
     def keep_text(self, base, categories, std):
         """The base run's (EMA) text encoder, with the embeddings of the words of `categories`
@@ -163,7 +174,8 @@ class Trainer:
             a, m = self.tok.encode(c)
             ids.append(a)
             masks.append(m)
-        return torch.from_numpy(np.stack(vids)), torch.tensor(ids), torch.tensor(masks)
+        x0 = fold_time(torch.from_numpy(np.stack(vids)), self.cfg["train"].get("temporal_fold", 1))
+        return x0, torch.tensor(ids), torch.tensor(masks)
 
     def train_step(self, lr_factor=1.0):
         tc = self.cfg["train"]
@@ -294,12 +306,12 @@ def bench(args):
     ds = MotionDataset(seed=0)
     tok = Tokenizer(ds.g)
     for preset in args.bench.split(","):
-        cfg = make_config(preset, ds.g)
+        cfg = make_config(preset, ds.g, args.temporal_fold)
         m = STDiT3(**cfg)
         te = TextEncoder(len(tok.vocab), tok.max_length)
         opt = torch.optim.AdamW(list(m.parameters()) + list(te.parameters()), lr=1e-4)
         b = args.batch
-        vids = torch.from_numpy(np.stack([ds[i][0] for i in range(b)]))
+        vids = fold_time(torch.from_numpy(np.stack([ds[i][0] for i in range(b)])), args.temporal_fold)
         enc = [tok.encode(ds[i][1]) for i in range(b)]
         ids = torch.tensor([e[0] for e in enc])
         mask = torch.tensor([e[1] for e in enc])
@@ -343,6 +355,8 @@ def main():
                    help="new run with --init-from and --freeze-text: keep that run's text encoder instead of a random one")
     p.add_argument("--redraw-words", default="shapes,motions,speeds",
                    help="with --keep-text: word categories whose embeddings are drawn afresh (std --text-embed-std)")
+    p.add_argument("--temporal-fold", type=int, default=1,
+                   help="a new run's latent: each group of K frames is one latent frame of 3K channels (fold_time)")
     p.add_argument("--t-shift", type=float, default=1.0,
                    help="new run: shift the sampled t towards noise (1 = none), where the caption matters most")
     p.add_argument("--t-high", type=float, default=None,
@@ -353,6 +367,9 @@ def main():
     p.add_argument("--bench", default="", help="comma-separated presets: measure training samples/s and exit")
     p.add_argument("--write-resume", action="store_true", help="write the slim resume.pt from ckpt.pt and exit")
     args = p.parse_args()
+    frames = MotionDataset(seed=0).g["video"]["frames"]
+    if args.temporal_fold < 1 or frames % args.temporal_fold:
+        p.error(f"--temporal-fold must divide the grammar's {frames} frames, got {args.temporal_fold}")
     torch.set_num_threads(args.threads)
     if args.write_resume:
         write_slim(args.run)
