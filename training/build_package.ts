@@ -26,8 +26,13 @@ const weights = new Map<string, FloatTensor>();
 for (const name of tensors.keys()) weights.set(name, readFloat(tensors, name));
 const training = json('training.json');
 const v = grammar.video;
+// train.py --temporal-fold: each latent frame holds this many video frames in its channels
+const fold: number = training.train.temporal_fold ?? 1;
+const latentFrames = v.frames / fold;
 const [pt, ph, pw] = config.patch_size;
-if (v.frames % pt || v.height % ph || v.width % pw) throw new Error('video size is not a multiple of the patch size');
+if (!Number.isInteger(latentFrames) || latentFrames % pt || v.height % ph || v.width % pw) {
+  throw new Error('latent size is not a multiple of the patch size');
+}
 const pkg = await buildPackage({
   name: path.basename(outDir),
   config,
@@ -41,12 +46,12 @@ const pkg = await buildPackage({
     width: v.width,
     numFrames: v.frames,
     fps: v.fps,
-    latent: [v.frames, v.height, v.width],
+    latent: [latentFrames, v.height, v.width],
     // a pixel-space model: Open-Sora's transform assumes its VAE's frame count
     useTimestepTransform: false,
     probeBlock: defaultProbeBlock(config.depth),
   },
-  decoder: { kind: 'pixels', upscale: 8 },
+  decoder: fold === 1 ? { kind: 'pixels', upscale: 8 } : { kind: 'pixels', upscale: 8, temporalFold: fold },
   textEncoder: textEncoderFromExport({ weights: read('text_encoder.safetensors'), config: json('text_encoder.json'), tokenizer: read('tokenizer.json') }),
   description:
     `Small text-to-video STDiT3 trained on procedural shape videos (training/). ` +

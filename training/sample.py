@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import Tokenizer, load_grammar  # noqa: E402
+from dataset import Tokenizer, load_grammar, unfold_time  # noqa: E402
 from stdit3 import STDiT3  # noqa: E402
 from text_encoder import TextEncoder  # noqa: E402
 from train import load_checkpoint, run_checkpoint  # noqa: E402
@@ -44,14 +44,14 @@ def load(run, raw=False):
 
 
 @torch.no_grad()
-def generate(model, text, tok, g, prompt, seed, steps=30, cfg_scale=7.0):
+def generate(model, text, tok, g, prompt, seed, steps=30, cfg_scale=7.0, fold=1):
     v = g["video"]
     ids, mask = tok.encode(prompt)
     ids, mask = torch.tensor([ids]), torch.tensor([mask])
     y = text(ids, mask)[:, None]
     y_null = model.y_embedder.y_embedding[None, None]
     gen = torch.Generator().manual_seed(seed)
-    z = torch.randn((1, 3, v["frames"], v["height"], v["width"]), generator=gen)
+    z = torch.randn((1, 3 * fold, v["frames"] // fold, v["height"], v["width"]), generator=gen)
     ts = [(1 - i / steps) * 1000 for i in range(steps)]
     fps = torch.full((2,), float(v["fps"]))
     for i, t in enumerate(ts):
@@ -61,6 +61,7 @@ def generate(model, text, tok, g, prompt, seed, steps=30, cfg_scale=7.0):
         vel = vu + cfg_scale * (vc - vu)
         dt = (t - (ts[i + 1] if i + 1 < steps else 0.0)) / 1000
         z = z + vel * dt
+    z = unfold_time(z, fold)
     return ((z[0].permute(1, 2, 3, 0).clamp(-1, 1) + 1) / 2).numpy()  # [T,H,W,3] in [0,1]
 
 
@@ -78,7 +79,7 @@ def main():
     torch.set_num_threads(2)
     g = load_grammar()
     tok = Tokenizer(g)
-    model, text, _, ck = load(a.run, a.raw)
+    model, text, cfg, ck = load(a.run, a.raw)
     prompts = [ln.strip() for ln in open(a.prompts) if ln.strip() and not ln.startswith("#")]
     if a.limit:
         prompts = prompts[: a.limit]
@@ -86,7 +87,7 @@ def main():
     print(f"checkpoint step {ck['step']}", flush=True)
     for pi, prompt in enumerate(prompts):
         for seed in range(a.seeds):
-            vid = generate(model, text, tok, g, prompt, seed, a.steps, a.cfg)
+            vid = generate(model, text, tok, g, prompt, seed, a.steps, a.cfg, cfg["train"].get("temporal_fold", 1))
             name = f"p{pi:03d}_s{seed}"
             vid.astype(np.float32).tofile(os.path.join(a.out, name + ".f32"))
             with open(os.path.join(a.out, name + ".json"), "w") as f:

@@ -44,8 +44,9 @@ export interface GenerateRequest {
   guidance: number;
   policy: PolicySpec;
   /**
-   * Latent size [numFrames, height, width] = the decoded video's frames and resolution (views
-   * enlarge by the decoder's upscale); defaults from the manifest's sampling.latent.
+   * Latent size [numFrames, height, width] = the decoded video's resolution (views enlarge by the
+   * decoder's upscale) and frames (times the decoder's temporalFold); defaults from the manifest's
+   * sampling.latent.
    */
   numFrames?: number;
   height?: number;

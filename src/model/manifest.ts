@@ -40,8 +40,12 @@ export type TextEncoderSpec =
   | { kind: 'grammar'; vocabulary?: string[] };
 
 export type DecoderSpec =
-  /** Latent channels are RGB pixels in [-1, 1]; `upscale` is the display magnification. */
-  | { kind: 'pixels'; upscale: number }
+  /**
+   * Latent channels are RGB pixels in [-1, 1]; `upscale` is the display magnification. With
+   * `temporalFold` k (default 1) each latent frame holds k video frames: channel j*3 + c is colour c
+   * of frame j (training/dataset.py fold_time), so the latent has 3k channels and T/k frames.
+   */
+  | { kind: 'pixels'; upscale: number; temporalFold?: number }
   /** No decoder: previews show the first three latent channels. */
   | { kind: 'none'; upscale: number };
 
@@ -173,7 +177,13 @@ export function parseManifest(raw: unknown): ModelManifest {
   if (!dec || (dec.kind !== 'pixels' && dec.kind !== 'none') || !isPosInt(dec.upscale)) {
     throw new BadPackageError('manifest.decoder must be {kind: "pixels" | "none", upscale: positive integer}');
   }
-  if (dec.kind === 'pixels' && config.in_channels !== 3) throw new BadPackageError('a "pixels" decoder needs in_channels 3');
+  if (dec.kind === 'pixels') {
+    const fold = dec.temporalFold ?? 1;
+    if (!isPosInt(fold)) throw new BadPackageError('manifest.decoder.temporalFold must be a positive integer');
+    if (config.in_channels !== 3 * fold) {
+      throw new BadPackageError(`a "pixels" decoder with temporalFold ${fold} needs in_channels ${3 * fold}, the config has ${config.in_channels}`);
+    }
+  }
   const s = m.sampling as Partial<SamplingDefaults> | undefined;
   if (!s) throw new BadPackageError('manifest.sampling is missing');
   for (const k of ['steps', 'height', 'width', 'numFrames', 'fps'] as const) {

@@ -1,0 +1,66 @@
+"""Where does the model put the object at pure noise? The x0 it predicts at t ~ 1 (x0 = x_t + t v),
+averaged over noise draws, and the per-frame centroid of the object in it, next to the renderer's
+mean centroid for the same caption. The STDiT3 has only relative temporal positions (RoPE), so in a
+plain pixel latent its prediction is the same for every frame; folded latents (train.py
+--temporal-fold) carry the frame in the channel.
+
+  /usr/bin/python3 training/t1_layout.py --run fold4 [--n 24]
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+from dataset import MotionDataset, Tokenizer, parse_caption, render, unfold_time  # noqa: E402
+from sample import load  # noqa: E402
+
+CAPTIONS = ["a red circle moving right quickly on a black background",
+            "a red circle moving left quickly on a black background",
+            "a red circle moving down quickly on a black background"]
+
+
+def centroids(video):
+    """video [3, T, H, W] in [-1, 1], red object on black -> per-frame (x, y) centroid of red."""
+    red = ((video[0] + 1) / 2).clip(0, 1)
+    h, w = red.shape[1:]
+    ys, xs = np.mgrid[0:h, 0:w]
+    m = red.sum((1, 2)) + 1e-8
+    return (red * xs).sum((1, 2)) / m, (red * ys).sum((1, 2)) / m
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--run", required=True)
+    p.add_argument("--n", type=int, default=24)
+    a = p.parse_args()
+    torch.set_num_threads(2)
+    model, text, cfg, ck = load(a.run)
+    fold = cfg["train"].get("temporal_fold", 1)
+    ds = MotionDataset(seed=0)
+    g, tok = ds.g, Tokenizer(ds.g)
+    v = g["video"]
+    t = 0.999
+    print(f"run {a.run} step {ck['step']}, temporal fold {fold}, t = {t}, {a.n} noise draws")
+    for cap in CAPTIONS:
+        ids, mask = tok.encode(cap)
+        ids, mask = torch.tensor([ids] * a.n), torch.tensor([mask] * a.n)
+        eps = torch.randn(a.n, 3 * fold, v["frames"] // fold, v["height"], v["width"],
+                          generator=torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            vel = model(eps, torch.full((a.n,), t * 1000), text(ids, mask)[:, None], mask,
+                        torch.full((a.n,), float(v["fps"])), v["height"], v["width"])
+        pred = unfold_time(eps + t * vel, fold).mean(0).numpy()
+        objs, bg = parse_caption(g, cap)
+        rng = np.random.default_rng(0)
+        truth = np.mean([render(g, objs, bg, rng) for _ in range(a.n)], 0)
+        print(cap)
+        for name, vid in (("model", pred), ("data", truth)):
+            cx, cy = centroids(vid)
+            print(f"  {name:5s} x {np.round(cx, 1).tolist()}\n        y {np.round(cy, 1).tolist()}")
+
+
+if __name__ == "__main__":
+    main()
