@@ -31,6 +31,10 @@ PRESETS = {
     "p244-h96": dict(hidden_size=96, depth=4, num_heads=4, patch_size=[2, 4, 4]),
     "p144-h128": dict(hidden_size=128, depth=4, num_heads=4, patch_size=[1, 4, 4]),
     "p188-h128": dict(hidden_size=128, depth=4, num_heads=4, patch_size=[1, 8, 8]),
+    # with --temporal-fold 8: 24 channels x 2 x 2 = 96 values per token, under the hidden size (a
+    # token with more values than hidden channels cannot pass the noise through: fold 4 with
+    # patch (1, 4, 4) = 192 values plateaued at loss 0.57)
+    "p122-h128": dict(hidden_size=128, depth=4, num_heads=4, patch_size=[1, 2, 2]),
     "p288-h160": dict(hidden_size=160, depth=4, num_heads=4, patch_size=[2, 8, 8]),
 }
 
@@ -352,7 +356,7 @@ def main():
     p.add_argument("--unfreeze-text", action="store_true",
                    help="train the text encoder from here on (a resumed run that had it frozen; logged in config.json)")
     p.add_argument("--keep-text", action="store_true",
-                   help="new run with --init-from and --freeze-text: keep that run's text encoder instead of a random one")
+                   help="new run with --init-from: keep that run's text encoder instead of a random one (frozen with --freeze-text)")
     p.add_argument("--redraw-words", default="shapes,motions,speeds",
                    help="with --keep-text: word categories whose embeddings are drawn afresh (std --text-embed-std)")
     p.add_argument("--temporal-fold", type=int, default=1,
