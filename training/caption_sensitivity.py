@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import MotionDataset, Tokenizer, caption, fold_time  # noqa: E402
+from dataset import MotionDataset, Tokenizer, caption, fold_time, run_fold  # noqa: E402
 from sample import load  # noqa: E402
 
 # far past any sample index a run reaches, so these samples are fresh
@@ -56,7 +56,7 @@ def main():
         caps["true"].append(c)
         for part in parts[1:]:
             caps[part].append(swapped(g, objs, bg, part, rng))
-    x0 = fold_time(torch.from_numpy(np.stack(vids)), ck["config"]["train"].get("temporal_fold", 1))
+    x0 = fold_time(torch.from_numpy(np.stack(vids)), run_fold(ck["config"]["train"]))
     eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(1))
     fps = torch.full((a.n,), float(g["video"]["fps"]))
     print(f"run {a.run} step {ck['step']} ({'raw' if a.raw else 'ema'} weights), {a.n} samples; loss per caption:")

@@ -217,6 +217,17 @@ def fold_time(x, k):
     return x.reshape(b, c, t // k, k, h, w).permute(0, 3, 1, 2, 4, 5).reshape(b, k * c, t // k, h, w)
 
 
+def run_fold(train_cfg):
+    """A run's --temporal-fold from its config["train"]; runs from before the option have none (1)."""
+    return train_cfg.get("temporal_fold", 1)
+
+
+def latent_shape(g, fold):
+    """[C, T, H, W] of one video's latent under fold_time."""
+    v = g["video"]
+    return 3 * fold, v["frames"] // fold, v["height"], v["width"]
+
+
 def unfold_time(z, k):
     """Inverse of fold_time: [B, 3k, T', H, W] -> [B, 3, T'k, H, W]."""
     b, kc, t, h, w = z.shape

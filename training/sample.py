@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import Tokenizer, load_grammar, unfold_time  # noqa: E402
+from dataset import Tokenizer, latent_shape, load_grammar, run_fold, unfold_time  # noqa: E402
 from stdit3 import STDiT3  # noqa: E402
 from text_encoder import TextEncoder  # noqa: E402
 from train import load_checkpoint, run_checkpoint  # noqa: E402
@@ -51,7 +51,7 @@ def generate(model, text, tok, g, prompt, seed, steps=30, cfg_scale=7.0, fold=1)
     y = text(ids, mask)[:, None]
     y_null = model.y_embedder.y_embedding[None, None]
     gen = torch.Generator().manual_seed(seed)
-    z = torch.randn((1, 3 * fold, v["frames"] // fold, v["height"], v["width"]), generator=gen)
+    z = torch.randn((1, *latent_shape(g, fold)), generator=gen)
     ts = [(1 - i / steps) * 1000 for i in range(steps)]
     fps = torch.full((2,), float(v["fps"]))
     for i, t in enumerate(ts):
@@ -87,7 +87,7 @@ def main():
     print(f"checkpoint step {ck['step']}", flush=True)
     for pi, prompt in enumerate(prompts):
         for seed in range(a.seeds):
-            vid = generate(model, text, tok, g, prompt, seed, a.steps, a.cfg, cfg["train"].get("temporal_fold", 1))
+            vid = generate(model, text, tok, g, prompt, seed, a.steps, a.cfg, run_fold(cfg["train"]))
             name = f"p{pi:03d}_s{seed}"
             vid.astype(np.float32).tofile(os.path.join(a.out, name + ".f32"))
             with open(os.path.join(a.out, name + ".json"), "w") as f:

@@ -4,7 +4,7 @@ mean centroid for the same caption. The STDiT3 has only relative temporal positi
 plain pixel latent its prediction is the same for every frame; folded latents (train.py
 --temporal-fold) carry the frame in the channel.
 
-  /usr/bin/python3 training/t1_layout.py --run fold4 [--n 24]
+  /usr/bin/python3 training/t1_layout.py --run fold8 [--n 24]
 """
 import argparse
 import os
@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import MotionDataset, Tokenizer, parse_caption, render, unfold_time  # noqa: E402
+from dataset import MotionDataset, Tokenizer, latent_shape, parse_caption, render, run_fold, unfold_time  # noqa: E402
 from sample import load  # noqa: E402
 
 CAPTIONS = ["a red circle moving right quickly on a black background",
@@ -38,7 +38,7 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(2)
     model, text, cfg, ck = load(a.run)
-    fold = cfg["train"].get("temporal_fold", 1)
+    fold = run_fold(cfg["train"])
     ds = MotionDataset(seed=0)
     g, tok = ds.g, Tokenizer(ds.g)
     v = g["video"]
@@ -47,8 +47,7 @@ def main():
     for cap in CAPTIONS:
         ids, mask = tok.encode(cap)
         ids, mask = torch.tensor([ids] * a.n), torch.tensor([mask] * a.n)
-        eps = torch.randn(a.n, 3 * fold, v["frames"] // fold, v["height"], v["width"],
-                          generator=torch.Generator().manual_seed(0))
+        eps = torch.randn(a.n, *latent_shape(g, fold), generator=torch.Generator().manual_seed(0))
         with torch.no_grad():
             vel = model(eps, torch.full((a.n,), t * 1000), text(ids, mask)[:, None], mask,
                         torch.full((a.n,), float(v["fps"])), v["height"], v["width"])

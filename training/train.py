@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import MotionDataset, Tokenizer, fold_time  # noqa: E402
+from dataset import MotionDataset, Tokenizer, fold_time, run_fold  # noqa: E402
 from stdit3 import STDiT3  # noqa: E402
 from text_encoder import TextEncoder  # noqa: E402
 
@@ -86,7 +86,7 @@ class Trainer:
             if args.freeze_text:
                 text_cfg["embed_std"] = args.text_embed_std
         fold = args.temporal_fold
-        same_shape = base and base["config"]["train"].get("temporal_fold", 1) == fold
+        same_shape = base and run_fold(base["config"]["train"]) == fold
         self.cfg = ck["config"] if ck else {
             "model": base["config"]["model"] if same_shape else make_config(args.preset, self.ds.g, fold),
             "text": text_cfg,
@@ -178,7 +178,7 @@ class Trainer:
             a, m = self.tok.encode(c)
             ids.append(a)
             masks.append(m)
-        x0 = fold_time(torch.from_numpy(np.stack(vids)), self.cfg["train"].get("temporal_fold", 1))
+        x0 = fold_time(torch.from_numpy(np.stack(vids)), run_fold(self.cfg["train"]))
         return x0, torch.tensor(ids), torch.tensor(masks)
 
     def train_step(self, lr_factor=1.0):
