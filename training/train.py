@@ -79,7 +79,10 @@ class Trainer:
         ckpt_path = run_checkpoint(args.run)  # resume.pt: the slim copy committed to the repo
         ck = load_checkpoint(ckpt_path) if os.path.exists(ckpt_path) else None
         base = None if ck or not args.init_from else load_checkpoint(run_checkpoint(args.init_from))
-        if base and args.keep_text:
+        text_init = torch.load(args.text_init, map_location="cpu") if args.text_init and not ck else None
+        if text_init:
+            text_cfg = dict(text_init["config"])
+        elif base and args.keep_text:
             text_cfg = dict(base["config"]["text"])
         else:
             text_cfg = dict(vocab_size=len(self.tok.vocab), max_length=self.tok.max_length, dim=64, layers=2, heads=4)
@@ -113,6 +116,10 @@ class Trainer:
             self.cfg["train"]["init_from"]["reinit"] = self.load_matching(base["model"])
             if args.keep_text:
                 self.cfg["train"]["text_from"] = self.keep_text(base, args.redraw_words, args.text_embed_std)
+        if text_init:
+            self.text.load_state_dict(text_init["text"])
+            self.cfg["train"]["text_from"] = {"file": os.path.relpath(os.path.abspath(args.text_init), HERE),
+                                              "pretrain_steps": text_init["steps"], "heldout_acc": text_init["heldout_acc"]}
         self.text.requires_grad_(not self.frozen_text)
         model_params, text_params = list(self.model.parameters()), list(self.text.parameters())
         self.params = model_params + ([] if self.frozen_text else text_params)
@@ -357,6 +364,8 @@ def main():
                    help="train the text encoder from here on (a resumed run that had it frozen; logged in config.json)")
     p.add_argument("--keep-text", action="store_true",
                    help="new run with --init-from: keep that run's text encoder instead of a random one (frozen with --freeze-text)")
+    p.add_argument("--text-init", default="",
+                   help="new run: the text encoder from pretrain_text.py's file (frozen with --freeze-text)")
     p.add_argument("--redraw-words", default="shapes,motions,speeds",
                    help="with --keep-text: word categories whose embeddings are drawn afresh (std --text-embed-std)")
     p.add_argument("--temporal-fold", type=int, default=1,
@@ -374,6 +383,8 @@ def main():
     frames = MotionDataset(seed=0).g["video"]["frames"]
     if args.temporal_fold < 1 or frames % args.temporal_fold:
         p.error(f"--temporal-fold must divide the grammar's {frames} frames, got {args.temporal_fold}")
+    if args.text_init and args.keep_text:
+        p.error("--text-init and --keep-text both choose the text encoder: give one")
     torch.set_num_threads(args.threads)
     if args.write_resume:
         write_slim(args.run)
