@@ -99,6 +99,8 @@ test('generate, watch, compare, export and keep the history (WASM)', async ({ pa
   expect(mp4.suggestedFilename()).toMatch(/\.mp4$/);
   const bytes = readFileSync((await mp4.path())!);
   const info = inspectMp4(bytes);
+  // the page triggers the download before it renders the status line: wait for the line
+  await expect(page.getByTestId('export-status')).toContainText(/\d+ frames at [\d.]+ fps/);
   const status = await page.getByTestId('export-status').textContent();
   const [, frames, fps] = /(\d+) frames at ([\d.]+) fps/.exec(status ?? '')!;
   expect(info.topLevel).toEqual(['ftyp', 'moov', 'mdat']);
