@@ -182,6 +182,12 @@ class MotionDataset:
         return render(self.g, objs, bg, rng), caption(self.g, objs, bg)
 
 
+def read_prompts(path):
+    """A prompt file: one caption per line; blank lines and '#' comments skipped."""
+    with open(path) as f:
+        return [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
+
+
 class Tokenizer:
     """Word-level tokenizer over the grammar's words; the same vocabulary goes into tokenizer.json."""
 

@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import MotionDataset, Tokenizer, caption, parse_caption  # noqa: E402
-from text_encoder import TextEncoder  # noqa: E402
+from dataset import MotionDataset, Tokenizer, caption, parse_caption, read_prompts  # noqa: E402
+from text_encoder import TextEncoder, text_config  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -79,7 +79,7 @@ def main():
     g = ds.g
     tok = Tokenizer(g)
     spec = heads_spec(g)
-    cfg = dict(vocab_size=len(tok.vocab), max_length=tok.max_length, dim=64, layers=2, heads=4)
+    cfg = text_config(tok)
     text = TextEncoder(**cfg)
     head = torch.nn.Linear(cfg["dim"], sum(len(c) for _, c in spec))
     opt = torch.optim.AdamW([*text.parameters(), *head.parameters()], lr=a.lr, weight_decay=0.0)
@@ -98,7 +98,7 @@ def main():
         opt.step()
         if step % 500 == 0:
             print(f"step {step} loss {loss.item():.4f} min head acc {min(accs):.3f} ({time.time() - t0:.0f} s)", flush=True)
-    prompts = [line.strip() for line in open(os.path.join(HERE, "heldout_prompts.txt")) if line.strip() and not line.startswith("#")]
+    prompts = read_prompts(os.path.join(HERE, "heldout_prompts.txt"))
     with torch.no_grad():
         _, accs = head_losses(text, head, spec, *encode_batch(tok, g, spec, [parse_caption(g, c) for c in prompts]))
     report = {name: round(acc, 4) for (name, _), acc in zip(spec, accs)}

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import Tokenizer, latent_shape, load_grammar, run_fold, unfold_time  # noqa: E402
+from dataset import Tokenizer, latent_shape, load_grammar, read_prompts, run_fold, unfold_time  # noqa: E402
 from stdit3 import STDiT3  # noqa: E402
 from text_encoder import TextEncoder  # noqa: E402
 from train import load_checkpoint, run_checkpoint  # noqa: E402
@@ -80,7 +80,7 @@ def main():
     g = load_grammar()
     tok = Tokenizer(g)
     model, text, cfg, ck = load(a.run, a.raw)
-    prompts = [ln.strip() for ln in open(a.prompts) if ln.strip() and not ln.startswith("#")]
+    prompts = read_prompts(a.prompts)
     if a.limit:
         prompts = prompts[: a.limit]
     os.makedirs(a.out, exist_ok=True)

@@ -7,6 +7,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def text_config(tok):
+    """TextEncoder kwargs for a tokenizer's vocabulary: the size every run and pretrain_text.py use
+    (dim = the STDiT3's caption_channels)."""
+    return dict(vocab_size=len(tok.vocab), max_length=tok.max_length, dim=64, layers=2, heads=4)
+
+
 class EncoderLayer(nn.Module):
     def __init__(self, dim, heads):
         super().__init__()

@@ -21,7 +21,7 @@ import torch
 sys.path.insert(0, os.path.dirname(__file__))
 from dataset import MotionDataset, Tokenizer, fold_time, run_fold  # noqa: E402
 from stdit3 import STDiT3  # noqa: E402
-from text_encoder import TextEncoder  # noqa: E402
+from text_encoder import TextEncoder, text_config  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -85,7 +85,7 @@ class Trainer:
         elif base and args.keep_text:
             text_cfg = dict(base["config"]["text"])
         else:
-            text_cfg = dict(vocab_size=len(self.tok.vocab), max_length=self.tok.max_length, dim=64, layers=2, heads=4)
+            text_cfg = text_config(self.tok)
             if args.freeze_text:
                 text_cfg["embed_std"] = args.text_embed_std
         fold = args.temporal_fold
@@ -319,7 +319,7 @@ def bench(args):
     for preset in args.bench.split(","):
         cfg = make_config(preset, ds.g, args.temporal_fold)
         m = STDiT3(**cfg)
-        te = TextEncoder(len(tok.vocab), tok.max_length)
+        te = TextEncoder(**text_config(tok))
         opt = torch.optim.AdamW(list(m.parameters()) + list(te.parameters()), lr=1e-4)
         b = args.batch
         vids = fold_time(torch.from_numpy(np.stack([ds[i][0] for i in range(b)])), args.temporal_fold)
