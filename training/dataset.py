@@ -145,29 +145,60 @@ def render(g, objs, background, rng):
     return np.ascontiguousarray(x.transpose(3, 0, 1, 2))
 
 
+SUBSET_KEYS = ("colors", "shapes", "motions", "speeds", "backgrounds")
+
+
+def check_subset(g, subset):
+    """A training slice of the grammar: {key: [names]} for keys of SUBSET_KEYS, plus an optional
+    "twoObjectProb". Raises ValueError naming what is wrong; returns the subset."""
+    if not isinstance(subset, dict):
+        raise ValueError("a subset is a JSON object")
+    for k, v in subset.items():
+        if k == "twoObjectProb":
+            if not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                raise ValueError(f"subset twoObjectProb must be a number in [0, 1], got {v!r}")
+            continue
+        if k not in SUBSET_KEYS:
+            raise ValueError(f"subset key {k!r} is not one of {SUBSET_KEYS} or twoObjectProb")
+        known = g[k]
+        if not isinstance(v, list) or not v or any(x not in known for x in v):
+            raise ValueError(f"subset {k} must be a non-empty list of names from grammar.json {k}, got {v!r}")
+    colors = subset.get("colors", list(g["colors"]))
+    bgs = subset.get("backgrounds", list(g["backgrounds"]))
+    if all(g["colors"][c] == g["backgrounds"][b] for c in colors for b in bgs):
+        raise ValueError("subset: every colour equals every background, no video can be drawn")
+    return subset
+
+
 class MotionDataset:
-    def __init__(self, seed=0, grammar=None):
+    def __init__(self, seed=0, grammar=None, subset=None):
         self.g = grammar or load_grammar()
         self.seed = seed
         self.heldout = {(h["color"], h["shape"], h["motion"], h["speed"], h["background"]) for h in self.g["heldout"]}
+        self.subset = check_subset(self.g, subset) if subset else {}
+
+    def _choices(self, key):
+        return self.subset.get(key, list(self.g[key]))
 
     def _random_object(self, rng, exclude_color=None):
         g = self.g
-        colors = [c for c in g["colors"] if c != exclude_color]
-        motions = list(g["motions"])
+        colors = [c for c in self._choices("colors") if c != exclude_color] or [c for c in g["colors"] if c != exclude_color]
+        motions, shapes, speeds = self._choices("motions"), self._choices("shapes"), self._choices("speeds")
         m = motions[rng.integers(len(motions))]
-        sp = None if g["motions"][m]["kind"] == "none" else list(g["speeds"])[rng.integers(len(g["speeds"]))]
-        return {"color": colors[rng.integers(len(colors))], "shape": g["shapes"][rng.integers(len(g["shapes"]))],
+        sp = None if g["motions"][m]["kind"] == "none" else speeds[rng.integers(len(speeds))]
+        return {"color": colors[rng.integers(len(colors))], "shape": shapes[rng.integers(len(shapes))],
                 "motion": m, "speed": sp}
 
     def spec(self, index):
-        """The objects and background of sample `index` (never a held-out combination)."""
+        """The objects and background of sample `index` (never a held-out combination), drawn from
+        the subset's slice of the grammar when there is one."""
         g = self.g
         rng = np.random.default_rng([self.seed, index])
-        bgs = list(g["backgrounds"])
+        bgs = self._choices("backgrounds")
+        two = self.subset.get("twoObjectProb", g["render"]["twoObjectProb"])
         while True:
             bg = bgs[rng.integers(len(bgs))]
-            n = 2 if rng.random() < g["render"]["twoObjectProb"] else 1
+            n = 2 if rng.random() < two else 1
             objs = [self._random_object(rng)]
             if n == 2:
                 objs.append(self._random_object(rng, exclude_color=objs[0]["color"]))

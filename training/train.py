@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import MotionDataset, Tokenizer, fold_time, run_fold  # noqa: E402
+from dataset import MotionDataset, Tokenizer, check_subset, fold_time, run_fold  # noqa: E402
 from stdit3 import STDiT3  # noqa: E402
 from text_encoder import TextEncoder, text_config  # noqa: E402
 
@@ -51,7 +51,7 @@ def autocast(amp):
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp == "bf16")
 
 
-def sample_t(n, gen, shift=1.0, high=0.0):
+def sample_t(n, gen, shift=1.0, high=0.0, high_from=0.8):
     # half uniform, half logit-normal: plain RFLOW sampling visits all t evenly, while mid-range
     # t carries most of the learning signal. shift > 1 moves t towards the noise end
     # (t' = s t / (1 + (s - 1) t), as Open-Sora's timestep transform), where the video is still
@@ -61,11 +61,11 @@ def sample_t(n, gen, shift=1.0, high=0.0):
     pick = torch.rand(n, generator=gen) < 0.5
     t = torch.where(pick, u, ln)
     t = shift * t / (1 + (shift - 1) * t)
-    # a fraction `high` from U(0.8, 1): the few steps in which a sampler lays out the video, where
+    # a fraction `high` from U(high_from, 1): the few steps in which a sampler lays out the video, where
     # the shape and motion words are the only information and a plain schedule spends ~10% of samples
     if high > 0:
         hi = torch.rand(n, generator=gen) < high
-        t = torch.where(hi, 0.8 + 0.2 * torch.rand(n, generator=gen), t)
+        t = torch.where(hi, high_from + (1 - high_from) * torch.rand(n, generator=gen), t)
     return t.clamp(1e-4, 1 - 1e-4)
 
 
@@ -93,13 +93,22 @@ class Trainer:
         self.cfg = ck["config"] if ck else {
             "model": base["config"]["model"] if same_shape else make_config(args.preset, self.ds.g, fold),
             "text": text_cfg,
-            "train": dict(batch=args.batch, lr=args.lr, warmup=300, ema=args.ema, amp=args.amp, fps=self.ds.g["video"]["fps"],
+            "train": dict(batch=args.batch, lr=args.lr, warmup=args.warmup, ema=args.ema, amp=args.amp, fps=self.ds.g["video"]["fps"],
                           preset=base["config"]["train"]["preset"] if same_shape else args.preset,
                           freeze_text=args.freeze_text, t_shift=args.t_shift, temporal_fold=fold),
         }
         if args.t_high is not None and args.t_high != self.cfg["train"].get("t_high", 0.0):
             self.cfg["train"]["t_high"] = args.t_high
             self.cfg["train"].setdefault("t_high_changes", []).append({"step": ck["step"] if ck else 0, "t_high": args.t_high})
+        if args.t_high_from is not None and args.t_high_from != self.cfg["train"].get("t_high_from", 0.8):
+            self.cfg["train"]["t_high_from"] = args.t_high_from
+            self.cfg["train"].setdefault("t_high_changes", []).append({"step": ck["step"] if ck else 0, "t_high_from": args.t_high_from})
+        if args.subset:
+            subset = None if args.subset == "full" else load_subset(args.subset, self.ds.g)
+            if subset != self.cfg["train"].get("subset"):
+                self.cfg["train"]["subset"] = subset
+                self.cfg["train"].setdefault("subset_changes", []).append({"step": ck["step"] if ck else 0, "subset": subset})
+        self.ds = MotionDataset(seed=0, subset=self.cfg["train"].get("subset"))
         if args.unfreeze_text and self.cfg["train"].get("freeze_text"):
             self.cfg["train"]["freeze_text"] = False
             self.cfg["train"]["text_unfrozen_at"] = ck["step"] if ck else 0
@@ -196,7 +205,7 @@ class Trainer:
             y = self.text(ids, mask).float()  # [B, L, C]
         drop = torch.rand(b, generator=self.gen) < self.cfg["model"]["class_dropout_prob"]
         y = torch.where(drop[:, None, None], self.model.y_embedder.y_embedding[None].expand_as(y), y)
-        t = sample_t(b, self.gen, tc.get("t_shift", 1.0), tc.get("t_high", 0.0))
+        t = sample_t(b, self.gen, tc.get("t_shift", 1.0), tc.get("t_high", 0.0), tc.get("t_high_from", 0.8))
         eps = torch.randn(x0.shape, generator=self.gen)
         tt = t.view(b, 1, 1, 1, 1)
         xt = (1 - tt) * x0 + tt * eps
@@ -265,6 +274,15 @@ class Trainer:
                 t_last_ck = time.time()
         self.save()
         logf.close()
+
+
+def load_subset(path, g):
+    """A --subset file (dataset.check_subset's format); exits with a clear message when it is not one."""
+    try:
+        with open(path) as f:
+            return check_subset(g, json.load(f))
+    except (OSError, ValueError) as e:
+        sys.exit(f"--subset {path}: {e}")
 
 
 def drop_rows_after(log_path, step):
@@ -348,6 +366,7 @@ def main():
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--ema", type=float, default=0.999)
+    p.add_argument("--warmup", type=int, default=300, help="new run: linear lr warm-up steps")
     p.add_argument("--amp", default="bf16", choices=["bf16", "none"],
                    help="bf16 autocast: about 3x the samples/s of fp32 on a CPU with AVX512-BF16")
     p.add_argument("--hours", type=float, default=1.0, help="stop after this much wall time (this invocation)")
@@ -374,6 +393,11 @@ def main():
                    help="new run: shift the sampled t towards noise (1 = none), where the caption matters most")
     p.add_argument("--t-high", type=float, default=None,
                    help="fraction of samples with t from U(0.8, 1) (default 0); may change when resuming (logged in config.json)")
+    p.add_argument("--t-high-from", type=float, default=None,
+                   help="the lower end of --t-high's range U(from, 1) (default 0.8); may change when resuming")
+    p.add_argument("--subset", default="",
+                   help="train on a slice of the grammar (JSON file, see training/subsets/) or 'full' for all of it; "
+                        "may change when resuming (logged in config.json): a curriculum")
     p.add_argument("--ckpt-every", type=float, default=300, help="seconds between checkpoints")
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--threads", type=int, default=2)
@@ -383,6 +407,8 @@ def main():
     frames = MotionDataset(seed=0).g["video"]["frames"]
     if args.temporal_fold < 1 or frames % args.temporal_fold:
         p.error(f"--temporal-fold must divide the grammar's {frames} frames, got {args.temporal_fold}")
+    if args.t_high_from is not None and not 0 <= args.t_high_from < 1:
+        p.error(f"--t-high-from must be in [0, 1), got {args.t_high_from}")
     if args.text_init and args.keep_text:
         p.error("--text-init and --keep-text both choose the text encoder: give one")
     torch.set_num_threads(args.threads)
