@@ -51,7 +51,10 @@ def autocast(amp):
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp == "bf16")
 
 
-def sample_t(n, gen, shift=1.0, high=0.0, high_from=0.8):
+T_HIGH_FROM = 0.8  # the default lower end of --t-high's range
+
+
+def sample_t(n, gen, shift=1.0, high=0.0, high_from=T_HIGH_FROM):
     # half uniform, half logit-normal: plain RFLOW sampling visits all t evenly, while mid-range
     # t carries most of the learning signal. shift > 1 moves t towards the noise end
     # (t' = s t / (1 + (s - 1) t), as Open-Sora's timestep transform), where the video is still
@@ -97,17 +100,14 @@ class Trainer:
                           preset=base["config"]["train"]["preset"] if same_shape else args.preset,
                           freeze_text=args.freeze_text, t_shift=args.t_shift, temporal_fold=fold),
         }
-        if args.t_high is not None and args.t_high != self.cfg["train"].get("t_high", 0.0):
-            self.cfg["train"]["t_high"] = args.t_high
-            self.cfg["train"].setdefault("t_high_changes", []).append({"step": ck["step"] if ck else 0, "t_high": args.t_high})
-        if args.t_high_from is not None and args.t_high_from != self.cfg["train"].get("t_high_from", 0.8):
-            self.cfg["train"]["t_high_from"] = args.t_high_from
-            self.cfg["train"].setdefault("t_high_changes", []).append({"step": ck["step"] if ck else 0, "t_high_from": args.t_high_from})
+        step = ck["step"] if ck else 0
+        if args.t_high is not None:
+            self.set_logged("t_high", args.t_high, 0.0, "t_high_changes", step)
+        if args.t_high_from is not None:
+            self.set_logged("t_high_from", args.t_high_from, T_HIGH_FROM, "t_high_changes", step)
         if args.subset:
             subset = None if args.subset == "full" else load_subset(args.subset, self.ds.g)
-            if subset != self.cfg["train"].get("subset"):
-                self.cfg["train"]["subset"] = subset
-                self.cfg["train"].setdefault("subset_changes", []).append({"step": ck["step"] if ck else 0, "subset": subset})
+            self.set_logged("subset", subset, None, "subset_changes", step)
         self.ds = MotionDataset(seed=0, subset=self.cfg["train"].get("subset"))
         if args.unfreeze_text and self.cfg["train"].get("freeze_text"):
             self.cfg["train"]["freeze_text"] = False
@@ -161,6 +161,14 @@ class Trainer:
         nt = sum(p.numel() for p in self.text.parameters())
         print(f"STDiT3 {n / 1e6:.2f}M params, text encoder {nt / 1e6:.3f}M, config {self.cfg}", flush=True)
 
+    def set_logged(self, key, value, default, log, step):
+        """A training setting that may change when a run resumes: set it, and note the step of each
+        change in config.json's list `log`."""
+        tc = self.cfg["train"]
+        if value != tc.get(key, default):
+            tc[key] = value
+            tc.setdefault(log, []).append({"step": step, key: value})
+
     def load_matching(self, state):
         """Loads the base run's tensors whose shapes match; the rest (the patch embedder and final
         layer when the latent layout changes) keep their fresh init. Returns the names not loaded."""
@@ -205,7 +213,7 @@ class Trainer:
             y = self.text(ids, mask).float()  # [B, L, C]
         drop = torch.rand(b, generator=self.gen) < self.cfg["model"]["class_dropout_prob"]
         y = torch.where(drop[:, None, None], self.model.y_embedder.y_embedding[None].expand_as(y), y)
-        t = sample_t(b, self.gen, tc.get("t_shift", 1.0), tc.get("t_high", 0.0), tc.get("t_high_from", 0.8))
+        t = sample_t(b, self.gen, tc.get("t_shift", 1.0), tc.get("t_high", 0.0), tc.get("t_high_from", T_HIGH_FROM))
         eps = torch.randn(x0.shape, generator=self.gen)
         tt = t.view(b, 1, 1, 1, 1)
         xt = (1 - tt) * x0 + tt * eps
@@ -392,7 +400,7 @@ def main():
     p.add_argument("--t-shift", type=float, default=1.0,
                    help="new run: shift the sampled t towards noise (1 = none), where the caption matters most")
     p.add_argument("--t-high", type=float, default=None,
-                   help="fraction of samples with t from U(0.8, 1) (default 0); may change when resuming (logged in config.json)")
+                   help="fraction of samples with t from U(--t-high-from, 1) (default 0); may change when resuming (logged in config.json)")
     p.add_argument("--t-high-from", type=float, default=None,
                    help="the lower end of --t-high's range U(from, 1) (default 0.8); may change when resuming")
     p.add_argument("--subset", default="",
