@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import MotionDataset, Tokenizer, caption, check_subset, fold_time, run_fold  # noqa: E402
+from dataset import MotionDataset, Tokenizer, caption, check_subset, combo_key, fold_time, run_fold  # noqa: E402
 from stdit3 import STDiT3  # noqa: E402
 from text_encoder import TextEncoder, text_config  # noqa: E402
 
@@ -141,8 +141,8 @@ class Trainer:
         if base:
             self.ema["model"] = {k: base["ema"]["model"][k] if base["ema"]["model"][k].shape == v.shape else v.clone()
                                  for k, v in self.ema["model"].items()}
-        if args.caption_gain != 1 and not base:
-            sys.exit("--caption-gain applies to a new run started with --init-from")
+        if args.caption_gain != 1 and ck:
+            sys.exit(f"--caption-gain applies when a run starts; run {args.run} already has a checkpoint")
         if base and args.caption_gain != 1:
             self.cfg["train"]["caption_gain"] = self.amplify_caption(args.caption_gain_words, args.caption_gain)
         self.step, self.wall, self.samples = 0, 0.0, 0
@@ -197,41 +197,42 @@ class Trainer:
                 self.text.tok.weight[self.tok.ids[w]] = torch.randn(self.text.tok.weight.shape[1], generator=gen) * std
         return {"run": self.args.init_from, "redrawn": words, "std": std}
 
-    def amplify_caption(self, category, gain):
+    def amplify_caption(self, categories, gain):
         """Multiplies by `gain` how much the caption embedding (y_embedder's output, in the model and
-        its EMA) changes with the words of `category` (motions: motion and speed; shapes), leaving
-        its mean over captions as it was. Why: the STDiT3's cross-attention is near uniform, so a
-        caption reaches the tokens as the mean of its embedded words, and in a run stuck on the
-        word-blind mean those words differ by under 1% of the residual stream; the gradient that
-        would teach the blocks to use them is proportional to that difference (a plateau). The
-        change is linear in fc2: y' = y + (gain - 1) P (y - r), P the projection on the subspace
-        the category's words span, r the mean embedding."""
+        its EMA) changes with the words of `categories` (comma-separated: motions, meaning motion and
+        speed; shapes), leaving its mean over captions as it was. Why: the STDiT3's cross-attention
+        is near uniform, so a caption reaches the tokens as the mean of its embedded words, and in a
+        run stuck on the word-blind mean those words differ by under 1% of the residual stream; the
+        gradient that would teach the blocks to use them is proportional to that difference (a
+        plateau). The change is linear in fc2: y' = y + (gain - 1) P (y - r), P the projection on
+        the subspace the words span, r the mean embedding. Held-out combinations are left out."""
         g = self.ds.g
-        if category == "motions":
-            variants = [(m, None) if g["motions"][m]["kind"] == "none" else (m, sp) for m in g["motions"] for sp in g["speeds"]]
-            variants = sorted(set(variants), key=str)
-            vary = [lambda o, v=v: {**o, "motion": v[0], "speed": v[1]} for v in variants]
-        elif category == "shapes":
-            vary = [lambda o, s=s: {**o, "shape": s} for s in g["shapes"]]
-        else:
-            raise ValueError(f"--caption-gain-words must be motions or shapes, got {category!r}")
+        motions = sorted({(m, None) if g["motions"][m]["kind"] == "none" else (m, sp) for m in g["motions"] for sp in g["speeds"]}, key=str)
+        vary = {"motions": [lambda o, v=v: {**o, "motion": v[0], "speed": v[1]} for v in motions],
+                "shapes": [lambda o, s=s: {**o, "shape": s} for s in g["shapes"]]}
+        cats = categories.split(",")
+        if not cats or any(c not in vary for c in cats):
+            raise ValueError(f"--caption-gain-words must be a comma-separated list of {sorted(vary)}, got {categories!r}")
         base_ds = MotionDataset(seed=7)
         groups = []
         for i in range(48):
             objs, bg, _ = base_ds.spec(i)
-            groups.append([caption(g, [f(objs[0])], bg) for f in vary])
+            for c in cats:
+                variants = [f(objs[0]) for f in vary[c]]
+                groups.append([caption(g, [o], bg) for o in variants if combo_key(o, bg) not in base_ds.heldout])
         y_proj = self.model.y_embedder.y_proj
 
         def caption_means():
-            means = []
+            means, diffs = [], []
             for caps in groups:
                 enc = [self.tok.encode(c) for c in caps]
                 ids, mask = torch.tensor([e[0] for e in enc]), torch.tensor([e[1] for e in enc])
                 y = y_proj(self.text(ids, mask))
                 m = mask[..., None].float()
-                means.append((y * m).sum(1) / m.sum(1))
-            means = torch.stack(means)  # [groups, variants, hidden]
-            return means, (means - means.mean(1, keepdim=True)).reshape(-1, means.shape[-1])
+                mean = (y * m).sum(1) / m.sum(1)  # [variants, hidden]
+                means.append(mean)
+                diffs.append(mean - mean.mean(0))
+            return torch.cat(means), torch.cat(diffs)
 
         with torch.no_grad():
             means, diffs = caption_means()
@@ -239,15 +240,15 @@ class Trainer:
             energy = (sv ** 2).cumsum(0) / (sv ** 2).sum()
             rank = int((energy < 0.99).sum()) + 1
             P = u[:, :rank] @ u[:, :rank].T
-            r = means.reshape(-1, means.shape[-1]).mean(0)
+            r = means.mean(0)
             A = torch.eye(P.shape[0]) + (gain - 1) * P
             for sd in (self.model.state_dict(), self.ema["model"]):
                 w, b = sd["y_embedder.y_proj.fc2.weight"], sd["y_embedder.y_proj.fc2.bias"]
                 w.copy_(A @ w)
                 b.copy_(A @ b - (gain - 1) * P @ r)
             after, diffs_after = caption_means()
-        shift = (after.reshape(-1, after.shape[-1]).mean(0) - r).norm().item()
-        report = {"words": category, "gain": gain, "rank": rank, "captions": len(groups) * len(vary),
+        shift = (after.mean(0) - r).norm().item()
+        report = {"words": categories, "gain": gain, "rank": rank, "captions": len(means),
                   "spread_before": round(diffs.norm(dim=-1).mean().item(), 4),
                   "spread_after": round(diffs_after.norm(dim=-1).mean().item(), 4), "mean_shift": round(shift, 6)}
         print(f"caption gain: {report}", flush=True)
@@ -458,7 +459,7 @@ def main():
     p.add_argument("--caption-gain", type=float, default=1.0,
                    help="new run from --init-from: multiply how much the caption embedding changes with the words of "
                         "--caption-gain-words (a run stuck ignoring them, see Trainer.amplify_caption)")
-    p.add_argument("--caption-gain-words", default="motions", choices=["motions", "shapes"])
+    p.add_argument("--caption-gain-words", default="motions", help="comma-separated: motions (with speeds), shapes")
     p.add_argument("--temporal-fold", type=int, default=1,
                    help="a new run's latent: each group of K frames is one latent frame of 3K channels (fold_time)")
     p.add_argument("--t-shift", type=float, default=1.0,
@@ -479,6 +480,10 @@ def main():
     frames = MotionDataset(seed=0).g["video"]["frames"]
     if not args.caption_gain > 0:
         p.error(f"--caption-gain must be positive, got {args.caption_gain}")
+    if args.caption_gain != 1 and not args.init_from:
+        p.error("--caption-gain needs --init-from (it amplifies what a trained run's caption embedding carries)")
+    if any(c not in ("motions", "shapes") for c in args.caption_gain_words.split(",")):
+        p.error(f"--caption-gain-words is a comma-separated list of motions, shapes; got {args.caption_gain_words!r}")
     if args.temporal_fold < 1 or frames % args.temporal_fold:
         p.error(f"--temporal-fold must divide the grammar's {frames} frames, got {args.temporal_fold}")
     if args.t_high_from is not None and not 0 <= args.t_high_from < 1:
