@@ -150,7 +150,8 @@ SUBSET_KEYS = ("colors", "shapes", "motions", "speeds", "backgrounds")
 
 def check_subset(g, subset):
     """A training slice of the grammar: {key: [names]} for keys of SUBSET_KEYS, plus an optional
-    "twoObjectProb". Raises ValueError naming what is wrong; returns the subset."""
+    "twoObjectProb" and an optional "fraction" (the share of samples drawn from the slice, the rest
+    from the whole grammar; default 1). Raises ValueError naming what is wrong; returns the subset."""
     if not isinstance(subset, dict):
         raise ValueError("a subset is a JSON object")
     for k, v in subset.items():
@@ -158,8 +159,12 @@ def check_subset(g, subset):
             if not isinstance(v, (int, float)) or not 0 <= v <= 1:
                 raise ValueError(f"subset twoObjectProb must be a number in [0, 1], got {v!r}")
             continue
+        if k == "fraction":
+            if not isinstance(v, (int, float)) or not 0 < v <= 1:
+                raise ValueError(f"subset fraction must be a number in (0, 1], got {v!r}")
+            continue
         if k not in SUBSET_KEYS:
-            raise ValueError(f"subset key {k!r} is not one of {SUBSET_KEYS} or twoObjectProb")
+            raise ValueError(f"subset key {k!r} is not one of {SUBSET_KEYS}, twoObjectProb or fraction")
         known = g[k]
         if not isinstance(v, list) or not v or any(x not in known for x in v):
             raise ValueError(f"subset {k} must be a non-empty list of names from grammar.json {k}, got {v!r}")
@@ -177,13 +182,13 @@ class MotionDataset:
         self.heldout = {(h["color"], h["shape"], h["motion"], h["speed"], h["background"]) for h in self.g["heldout"]}
         self.subset = check_subset(self.g, subset) if subset else {}
 
-    def _choices(self, key):
-        return self.subset.get(key, list(self.g[key]))
+    def _choices(self, key, part):
+        return part.get(key, list(self.g[key]))
 
-    def _random_object(self, rng, exclude_color=None):
+    def _random_object(self, rng, part, exclude_color=None):
         g = self.g
-        colors = [c for c in self._choices("colors") if c != exclude_color] or [c for c in g["colors"] if c != exclude_color]
-        motions, shapes, speeds = self._choices("motions"), self._choices("shapes"), self._choices("speeds")
+        colors = [c for c in self._choices("colors", part) if c != exclude_color] or [c for c in g["colors"] if c != exclude_color]
+        motions, shapes, speeds = (self._choices(k, part) for k in ("motions", "shapes", "speeds"))
         m = motions[rng.integers(len(motions))]
         sp = None if g["motions"][m]["kind"] == "none" else speeds[rng.integers(len(speeds))]
         return {"color": colors[rng.integers(len(colors))], "shape": shapes[rng.integers(len(shapes))],
@@ -194,14 +199,17 @@ class MotionDataset:
         the subset's slice of the grammar when there is one."""
         g = self.g
         rng = np.random.default_rng([self.seed, index])
-        bgs = self._choices("backgrounds")
-        two = self.subset.get("twoObjectProb", g["render"]["twoObjectProb"])
+        part = self.subset
+        if "fraction" in part and rng.random() >= part["fraction"]:
+            part = {}
+        bgs = self._choices("backgrounds", part)
+        two = part.get("twoObjectProb", g["render"]["twoObjectProb"])
         while True:
             bg = bgs[rng.integers(len(bgs))]
             n = 2 if rng.random() < two else 1
-            objs = [self._random_object(rng)]
+            objs = [self._random_object(rng, part)]
             if n == 2:
-                objs.append(self._random_object(rng, exclude_color=objs[0]["color"]))
+                objs.append(self._random_object(rng, part, exclude_color=objs[0]["color"]))
             if any(g["colors"][o["color"]] == g["backgrounds"][bg] for o in objs):
                 continue
             if any(combo_key(o, bg) in self.heldout for o in objs):
