@@ -1,0 +1,88 @@
+"""How much of the motion word reaches the video tokens, at t = 0.999: per block, how far
+cross-attention is from uniform over the caption tokens, and how much its output changes between
+"moving right" and "moving left" / "moving down"; and the motion spread of the caption embedding
+(y_embedder's output averaged over a caption's tokens, minus its mean over the motion x speed
+variants of the same caption; 16 base captions). train.py --caption-gain acts on that spread.
+
+  /usr/bin/python3 training/caption_path.py RUN [RUN ...]
+"""
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+from dataset import MotionDataset, Tokenizer, caption, latent_shape, run_fold  # noqa: E402
+from sample import load  # noqa: E402
+from stdit3 import MultiHeadCrossAttention  # noqa: E402
+
+
+def motion_spread(model, text, ds, tok):
+    g = ds.g
+    variants = sorted({(m, None) if g["motions"][m]["kind"] == "none" else (m, sp) for m in g["motions"] for sp in g["speeds"]}, key=str)
+    base, spreads = MotionDataset(seed=7), []
+    for i in range(16):
+        objs, bg, _ = base.spec(i)
+        enc = [tok.encode(caption(g, [{**objs[0], "motion": m, "speed": s}], bg)) for m, s in variants]
+        ids, mask = torch.tensor([e[0] for e in enc]), torch.tensor([e[1] for e in enc])
+        y, w = model.y_embedder.y_proj(text(ids, mask)), mask[..., None].float()
+        mean = (y * w).sum(1) / w.sum(1)
+        spreads.append((mean - mean.mean(0)).norm(dim=-1).mean())
+    return torch.stack(spreads).mean().item()
+
+
+def cross_attention(model, text, g, tok, fold, n=8, t=0.999):
+    """Per block: (max |attention weight - uniform|, |out(right) - out(left)|, |out(right) - out(down)|, |out|)."""
+    records = []
+    forward = MultiHeadCrossAttention.forward
+
+    def hooked(self, x, cond, key_bias):
+        b, nq, c = x.shape
+        q = self.q_linear(x).view(b, nq, self.num_heads, self.head_dim).transpose(1, 2)
+        k = self.kv_linear(cond).view(b, cond.shape[1], 2, self.num_heads, self.head_dim)[:, :, 0].transpose(1, 2)
+        att = torch.softmax((q * self.head_dim ** -0.5) @ k.transpose(-2, -1) + key_bias, -1)
+        valid = torch.isfinite(key_bias).expand_as(att)
+        uniform = 1.0 / valid.sum(-1, keepdim=True)
+        out = forward(self, x, cond, key_bias)
+        records.append(((att - uniform).abs()[valid].max().item(), out.mean(0)))
+        return out
+
+    v = g["video"]
+    eps = torch.randn(n, *latent_shape(g, fold), generator=torch.Generator().manual_seed(0))
+    outs = {}
+    MultiHeadCrossAttention.forward = hooked
+    try:
+        for m in ("right", "left", "down"):
+            ids, mask = tok.encode(f"a red circle moving {m} quickly on a black background")
+            ids, mask = torch.tensor([ids] * n), torch.tensor([mask] * n)
+            records.clear()
+            model(eps, torch.full((n,), t * 1000), text(ids, mask)[:, None], mask, torch.full((n,), float(v["fps"])),
+                  v["height"], v["width"])
+            outs[m] = list(records)
+    finally:
+        MultiHeadCrossAttention.forward = forward
+    return [(outs["right"][i][0], (outs["right"][i][1] - outs["left"][i][1]).norm(dim=-1).mean().item(),
+             (outs["right"][i][1] - outs["down"][i][1]).norm(dim=-1).mean().item(),
+             outs["right"][i][1].norm(dim=-1).mean().item()) for i in range(len(outs["right"]))]
+
+
+def main():
+    runs = sys.argv[1:]
+    if not runs:
+        sys.exit("usage: caption_path.py RUN [RUN ...]")
+    torch.set_num_threads(2)
+    ds = MotionDataset(seed=0)
+    tok = Tokenizer(ds.g)
+    for run in runs:
+        model, text, cfg, ck = load(run)
+        with torch.no_grad():
+            spread = motion_spread(model, text, ds, tok)
+            blocks = cross_attention(model, text, ds.g, tok, run_fold(cfg["train"]))
+        print(f"run {run} step {ck['step']}: caption embedding motion spread {spread:.3f}")
+        for i, (dev, rl, rd, norm) in enumerate(blocks):
+            print(f"  block {i}: attention max |w - uniform| {dev:.3f}; cross-attention out |right - left| {rl:.3f}, "
+                  f"|right - down| {rd:.3f}, |out| {norm:.3f}")
+
+
+if __name__ == "__main__":
+    main()
