@@ -12,21 +12,18 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import MotionDataset, Tokenizer, caption, latent_shape, run_fold  # noqa: E402
+from dataset import MotionDataset, Tokenizer, caption, latent_shape, motion_variants, run_fold  # noqa: E402
 from sample import load  # noqa: E402
 from stdit3 import MultiHeadCrossAttention  # noqa: E402
+from train import mean_caption_embedding  # noqa: E402
 
 
 def motion_spread(model, text, ds, tok):
-    g = ds.g
-    variants = sorted({(m, None) if g["motions"][m]["kind"] == "none" else (m, sp) for m in g["motions"] for sp in g["speeds"]}, key=str)
-    base, spreads = MotionDataset(seed=7), []
+    g, base, spreads = ds.g, MotionDataset(seed=7), []
     for i in range(16):
         objs, bg, _ = base.spec(i)
-        enc = [tok.encode(caption(g, [{**objs[0], "motion": m, "speed": s}], bg)) for m, s in variants]
-        ids, mask = torch.tensor([e[0] for e in enc]), torch.tensor([e[1] for e in enc])
-        y, w = model.y_embedder.y_proj(text(ids, mask)), mask[..., None].float()
-        mean = (y * w).sum(1) / w.sum(1)
+        mean = mean_caption_embedding(model, text, tok, [caption(g, [{**objs[0], "motion": m, "speed": s}], bg)
+                                                         for m, s in motion_variants(g)])
         spreads.append((mean - mean.mean(0)).norm(dim=-1).mean())
     return torch.stack(spreads).mean().item()
 

@@ -37,6 +37,11 @@ def caption(g, objs, background):
     return t["two"].format(object=obj_text(objs[0]), object2=obj_text(objs[1]), background=background)
 
 
+def motion_variants(g):
+    """Every (motion, speed) a caption can ask for; static has no speed."""
+    return sorted({(m, None) if md["kind"] == "none" else (m, sp) for m, md in g["motions"].items() for sp in g["speeds"]}, key=str)
+
+
 def parse_caption(g, text):
     """Inverse of caption(): the objects and background a grammar caption asks for."""
     words = text.strip().lower().split()

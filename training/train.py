@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import MotionDataset, Tokenizer, caption, check_subset, combo_key, fold_time, run_fold  # noqa: E402
+from dataset import MotionDataset, Tokenizer, caption, check_subset, combo_key, fold_time, motion_variants, run_fold  # noqa: E402
 from stdit3 import STDiT3  # noqa: E402
 from text_encoder import TextEncoder, text_config  # noqa: E402
 
@@ -207,8 +207,7 @@ class Trainer:
         plateau). The change is linear in fc2: y' = y + (gain - 1) P (y - r), P the projection on
         the subspace the words span, r the mean embedding. Held-out combinations are left out."""
         g = self.ds.g
-        motions = sorted({(m, None) if g["motions"][m]["kind"] == "none" else (m, sp) for m in g["motions"] for sp in g["speeds"]}, key=str)
-        vary = {"motions": [lambda o, v=v: {**o, "motion": v[0], "speed": v[1]} for v in motions],
+        vary = {"motions": [lambda o, v=v: {**o, "motion": v[0], "speed": v[1]} for v in motion_variants(g)],
                 "shapes": [lambda o, s=s: {**o, "shape": s} for s in g["shapes"]]}
         cats = categories.split(",")
         if not cats or any(c not in vary for c in cats):
@@ -220,19 +219,10 @@ class Trainer:
             for c in cats:
                 variants = [f(objs[0]) for f in vary[c]]
                 groups.append([caption(g, [o], bg) for o in variants if combo_key(o, bg) not in base_ds.heldout])
-        y_proj = self.model.y_embedder.y_proj
 
         def caption_means():
-            means, diffs = [], []
-            for caps in groups:
-                enc = [self.tok.encode(c) for c in caps]
-                ids, mask = torch.tensor([e[0] for e in enc]), torch.tensor([e[1] for e in enc])
-                y = y_proj(self.text(ids, mask))
-                m = mask[..., None].float()
-                mean = (y * m).sum(1) / m.sum(1)  # [variants, hidden]
-                means.append(mean)
-                diffs.append(mean - mean.mean(0))
-            return torch.cat(means), torch.cat(diffs)
+            means = [mean_caption_embedding(self.model, self.text, self.tok, caps) for caps in groups]
+            return torch.cat(means), torch.cat([m - m.mean(0) for m in means])
 
         with torch.no_grad():
             means, diffs = caption_means()
@@ -362,6 +352,15 @@ def drop_rows_after(log_path, step):
     if len(kept) != len(rows):
         with open(log_path, "w", newline="") as f:
             csv.writer(f).writerows(kept)
+
+
+def mean_caption_embedding(model, text, tok, captions):
+    """y_embedder's output averaged over each caption's tokens: [captions, hidden]. What a caption
+    adds to the video tokens while cross-attention is near uniform."""
+    enc = [tok.encode(c) for c in captions]
+    ids, mask = torch.tensor([e[0] for e in enc]), torch.tensor([e[1] for e in enc])
+    y, w = model.y_embedder.y_proj(text(ids, mask)), mask[..., None].float()
+    return (y * w).sum(1) / w.sum(1)
 
 
 def run_checkpoint(run):
