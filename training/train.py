@@ -200,12 +200,13 @@ class Trainer:
     def amplify_caption(self, categories, gain):
         """Multiplies by `gain` how much the caption embedding (y_embedder's output, in the model and
         its EMA) changes with the words of `categories` (comma-separated: motions, meaning motion and
-        speed; shapes), leaving its mean over captions as it was. Why: the STDiT3's cross-attention
-        is near uniform, so a caption reaches the tokens as the mean of its embedded words, and in a
-        run stuck on the word-blind mean those words differ by under 1% of the residual stream; the
-        gradient that would teach the blocks to use them is proportional to that difference (a
-        plateau). The change is linear in fc2: y' = y + (gain - 1) P (y - r), P the projection on
-        the subspace the words span, r the mean embedding. Held-out combinations are left out."""
+        speed; shapes), leaving its mean over captions as it was. Why: in a run stuck on the
+        word-blind mean (run curric) cross-attention was near uniform, so a caption reached the
+        tokens as the mean of its embedded words, and those words differed by under 1% of the
+        residual stream; the gradient that would teach the blocks to use them is proportional to
+        that difference (a plateau). The change is linear in fc2: y' = y + (gain - 1) P (y - r), P
+        the projection on the subspace the words span, r the mean embedding. Held-out combinations
+        are left out."""
         g = self.ds.g
         vary = {"motions": [lambda o, v=v: {**o, "motion": v[0], "speed": v[1]} for v in motion_variants(g)],
                 "shapes": [lambda o, s=s: {**o, "shape": s} for s in g["shapes"]]}
