@@ -52,6 +52,7 @@ def autocast(amp):
 
 
 T_HIGH_FROM = 0.8  # the default lower end of --t-high's range
+CAPTION_GAIN_WORDS = ("motions", "shapes")  # word categories --caption-gain can amplify
 
 
 def sample_t(n, gen, shift=1.0, high=0.0, high_from=T_HIGH_FROM):
@@ -210,9 +211,7 @@ class Trainer:
         g = self.ds.g
         vary = {"motions": [lambda o, v=v: {**o, "motion": v[0], "speed": v[1]} for v in motion_variants(g)],
                 "shapes": [lambda o, s=s: {**o, "shape": s} for s in g["shapes"]]}
-        cats = categories.split(",")
-        if not cats or any(c not in vary for c in cats):
-            raise ValueError(f"--caption-gain-words must be a comma-separated list of {sorted(vary)}, got {categories!r}")
+        cats = categories.split(",")  # checked against CAPTION_GAIN_WORDS in main()
         base_ds = MotionDataset(seed=7)
         groups = []
         for i in range(48):
@@ -482,8 +481,8 @@ def main():
         p.error(f"--caption-gain must be positive, got {args.caption_gain}")
     if args.caption_gain != 1 and not args.init_from:
         p.error("--caption-gain needs --init-from (it amplifies what a trained run's caption embedding carries)")
-    if any(c not in ("motions", "shapes") for c in args.caption_gain_words.split(",")):
-        p.error(f"--caption-gain-words is a comma-separated list of motions, shapes; got {args.caption_gain_words!r}")
+    if any(c not in CAPTION_GAIN_WORDS for c in args.caption_gain_words.split(",")):
+        p.error(f"--caption-gain-words is a comma-separated list of {', '.join(CAPTION_GAIN_WORDS)}; got {args.caption_gain_words!r}")
     if args.temporal_fold < 1 or frames % args.temporal_fold:
         p.error(f"--temporal-fold must divide the grammar's {frames} frames, got {args.temporal_fold}")
     if args.t_high_from is not None and not 0 <= args.t_high_from < 1:
