@@ -135,7 +135,7 @@ async function generate(id: number, request: GenerateRequest, cancelFlag?: Int32
             return { ...request, caption: { y: c.y, mask } };
           })()
         : request;
-    const result = await current.engine.generate(
+    const running = current.engine.generate(
       full,
       (event) => {
         // The sampler checks the signal before each step; the shared flag reaches us mid-run.
@@ -146,6 +146,15 @@ async function generate(id: number, request: GenerateRequest, cancelFlag?: Int32
       },
       ac.signal,
     );
+    // Some drivers leave a GPU read pending forever once the device is destroyed, so the loss
+    // itself ends the run; the catch below names it.
+    const lost = current.backend.device?.lost.then(() => {
+      ac.abort();
+      throw new Error('device lost');
+    });
+    running.catch(() => undefined);
+    lost?.catch(() => undefined);
+    const result = await (lost ? Promise.race([running, lost]) : running);
     // The page keeps what was asked for; the derived caption is an implementation detail.
     send({ type: 'done', id, result: { ...result, request } });
   } catch (e) {
