@@ -99,7 +99,8 @@ class Trainer:
             "text": text_cfg,
             "train": dict(batch=args.batch, lr=args.lr, warmup=args.warmup, ema=args.ema, amp=args.amp, fps=self.ds.g["video"]["fps"],
                           preset=base["config"]["train"]["preset"] if same_shape else args.preset,
-                          freeze_text=args.freeze_text, t_shift=args.t_shift, temporal_fold=fold),
+                          freeze_text=args.freeze_text, t_shift=args.t_shift, temporal_fold=fold,
+                          freeze_caption_proj=args.freeze_caption_proj),
         }
         step = ck["step"] if ck else 0
         if args.t_high is not None:
@@ -131,7 +132,10 @@ class Trainer:
             self.cfg["train"]["text_from"] = {"file": os.path.relpath(os.path.abspath(args.text_init), HERE),
                                               "pretrain_steps": text_init["steps"], "heldout_acc": text_init["heldout_acc"]}
         self.text.requires_grad_(not self.frozen_text)
-        model_params, text_params = list(self.model.parameters()), list(self.text.parameters())
+        # a frozen y_proj keeps an amplified caption spread (--caption-gain), which training otherwise shrinks
+        self.model.y_embedder.y_proj.requires_grad_(not self.cfg["train"].get("freeze_caption_proj", False))
+        model_params = [p for p in self.model.parameters() if p.requires_grad]
+        text_params = list(self.text.parameters())
         self.params = model_params + ([] if self.frozen_text else text_params)
 
         def adamw(params):
@@ -144,6 +148,8 @@ class Trainer:
                                  for k, v in self.ema["model"].items()}
         if args.caption_gain != 1 and ck:
             sys.exit(f"--caption-gain applies when a run starts; run {args.run} already has a checkpoint")
+        if args.freeze_caption_proj and ck and not self.cfg["train"].get("freeze_caption_proj"):
+            sys.exit(f"--freeze-caption-proj applies when a run starts; run {args.run} already has a checkpoint")
         if base and args.caption_gain != 1:
             self.cfg["train"]["caption_gain"] = self.amplify_caption(args.caption_gain_words, args.caption_gain)
         self.step, self.wall, self.samples = 0, 0.0, 0
@@ -459,6 +465,8 @@ def main():
                    help="new run from --init-from: multiply how much the caption embedding changes with the words of "
                         "--caption-gain-words (a run stuck ignoring them, see Trainer.amplify_caption)")
     p.add_argument("--caption-gain-words", default="motions", help="comma-separated: motions (with speeds), shapes")
+    p.add_argument("--freeze-caption-proj", action="store_true",
+                   help="new run: keep y_embedder.y_proj (the caption MLP) fixed, e.g. after --caption-gain")
     p.add_argument("--temporal-fold", type=int, default=1,
                    help="a new run's latent: each group of K frames is one latent frame of 3K channels (fold_time)")
     p.add_argument("--t-shift", type=float, default=1.0,
