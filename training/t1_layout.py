@@ -4,7 +4,7 @@ mean centroid for the same caption. The STDiT3 has only relative temporal positi
 plain pixel latent its prediction is the same for every frame; folded latents (train.py
 --temporal-fold) carry the frame in the channel.
 
-  /usr/bin/python3 training/t1_layout.py --run fold8 [--n 24]
+  /usr/bin/python3 training/t1_layout.py --run fold8 [--n 24] [--caption "a blue square moving up ..." ...]
 """
 import argparse
 import os
@@ -22,19 +22,22 @@ CAPTIONS = ["a red circle moving right quickly on a black background",
             "a red circle moving down quickly on a black background"]
 
 
-def centroids(video):
-    """video [3, T, H, W] in [-1, 1], red object on black -> per-frame (x, y) centroid of red."""
-    red = ((video[0] + 1) / 2).clip(0, 1)
-    h, w = red.shape[1:]
+def centroids(video, bg):
+    """video [3, T, H, W] in [-1, 1], one object on background colour bg (RGB 0-255) -> per-frame
+    (x, y) centroid of how far each pixel is from the background."""
+    ref = np.asarray(bg, dtype=np.float32)[:, None, None, None] / 127.5 - 1
+    weight = np.sqrt(((video - ref) ** 2).sum(0))
+    h, w = weight.shape[1:]
     ys, xs = np.mgrid[0:h, 0:w]
-    m = red.sum((1, 2)) + 1e-8
-    return (red * xs).sum((1, 2)) / m, (red * ys).sum((1, 2)) / m
+    m = weight.sum((1, 2)) + 1e-8
+    return (weight * xs).sum((1, 2)) / m, (weight * ys).sum((1, 2)) / m
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--run", required=True)
     p.add_argument("--n", type=int, default=24)
+    p.add_argument("--caption", action="append", help="a grammar caption to lay out (repeatable); default: three red-circle ones")
     a = p.parse_args()
     torch.set_num_threads(2)
     model, text, cfg, ck = load(a.run)
@@ -44,7 +47,11 @@ def main():
     v = g["video"]
     t = 0.999
     print(f"run {a.run} step {ck['step']}, temporal fold {fold}, t = {t}, {a.n} noise draws")
-    for cap in CAPTIONS:
+    for cap in a.caption or CAPTIONS:
+        try:
+            objs, bg = parse_caption(g, cap)
+        except (ValueError, IndexError) as e:
+            sys.exit(f"--caption {cap!r}: not a grammar caption ({e})")
         ids, mask = tok.encode(cap)
         ids, mask = torch.tensor([ids] * a.n), torch.tensor([mask] * a.n)
         eps = torch.randn(a.n, *latent_shape(g, fold), generator=torch.Generator().manual_seed(0))
@@ -52,12 +59,11 @@ def main():
             vel = model(eps, torch.full((a.n,), t * 1000), text(ids, mask)[:, None], mask,
                         torch.full((a.n,), float(v["fps"])), v["height"], v["width"])
         pred = unfold_time(eps + t * vel, fold).mean(0).numpy()
-        objs, bg = parse_caption(g, cap)
         rng = np.random.default_rng(0)
         truth = np.mean([render(g, objs, bg, rng) for _ in range(a.n)], 0)
         print(cap)
         for name, vid in (("model", pred), ("data", truth)):
-            cx, cy = centroids(vid)
+            cx, cy = centroids(vid, g["backgrounds"][bg])
             print(f"  {name:5s} x {np.round(cx, 1).tolist()}\n        y {np.round(cy, 1).tolist()}")
 
 

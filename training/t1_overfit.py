@@ -109,8 +109,8 @@ def main():
     model.eval()
     for m in motions:
         eps = torch.randn(n, *latent_shape(g, fold), generator=torch.Generator().manual_seed(7))
-        px, py = centroids(predict_x0(m, None, eps, T_EVAL).mean(0))
-        dx, dy = centroids(held[m].mean(0))
+        px, py = centroids(predict_x0(m, None, eps, T_EVAL).mean(0), g["backgrounds"]["black"])
+        dx, dy = centroids(held[m].mean(0), g["backgrounds"]["black"])
         print(f"{m}\n  model x {np.round(px, 1).tolist()}\n  data  x {np.round(dx, 1).tolist()}"
               f"\n  model y {np.round(py, 1).tolist()}\n  data  y {np.round(dy, 1).tolist()}")
 
