@@ -25,6 +25,10 @@ const tensors = parseSafetensors(read('stdit3.safetensors'), 'stdit3.safetensors
 const weights = new Map<string, FloatTensor>();
 for (const name of tensors.keys()) weights.set(name, readFloat(tensors, name));
 const training = json('training.json');
+if (!Array.isArray(training.lineage)) {
+  console.error(`${path.join(exportDir, 'training.json')} has no lineage: export the run again with training/export.py`);
+  process.exit(2);
+}
 const v = grammar.video;
 // train.py --temporal-fold: each latent frame holds this many video frames in its channels
 const fold: number = training.train.temporal_fold ?? 1;
@@ -65,16 +69,17 @@ for (const [name, bytes] of pkg.files) {
 }
 console.log(`wrote ${pkg.files.size} files, ${(total / 1e6).toFixed(2)} MB -> ${outDir}`);
 
-/** Steps, samples and wall time, counting the run this one started from (train.py --init-from). */
+/** Steps, samples and wall time, counting every run this one grew from (train.py --init-from). */
 function trainingSummary(t: {
+  run: string;
   step: number;
   samples: number;
   train_wall_s: number;
   weights: string;
-  train: { init_from?: { run: string; step: number; samples: number; train_wall_s: number } };
+  lineage: { run: string; step: number; samples: number; train_wall_s: number }[];
 }): string {
-  const base = t.train.init_from;
-  const hours = (t.train_wall_s + (base?.train_wall_s ?? 0)) / 3600;
-  const steps = base ? `${base.step} + ${t.step} steps (from run ${base.run}), ${base.samples + t.samples} samples` : `${t.step} steps, ${t.samples} samples`;
-  return `${steps}, ${hours.toFixed(2)} h on 2 CPU cores, ${t.weights} weights.`;
+  const runs = [...t.lineage].reverse().concat([t]);
+  const sum = (key: 'step' | 'samples' | 'train_wall_s') => runs.reduce((acc, r) => acc + r[key], 0);
+  const chain = runs.length > 1 ? ` over ${runs.length} chained runs (${runs.map((r) => r.run).join(' -> ')})` : '';
+  return `${sum('step')} steps${chain}, ${sum('samples')} samples, ${(sum('train_wall_s') / 3600).toFixed(2)} h on 2 CPU cores, ${t.weights} weights.`;
 }

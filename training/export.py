@@ -65,10 +65,25 @@ def main():
         rows = list(csv.DictReader(open(log_path)))
         last = rows[-1] if rows else None
     info = {"run": a.run, "weights": "raw" if a.raw else "ema", "step": ck["step"], "samples": ck["samples"],
-            "train_wall_s": round(ck["wall"], 1), "last_log": last, "train": ck["config"]["train"]}
+            "train_wall_s": round(ck["wall"], 1), "last_log": last, "train": ck["config"]["train"],
+            "lineage": lineage(ck["config"])}
     with open(os.path.join(out, "training.json"), "w") as f:
         json.dump(info, f, indent=1)
     print(f"exported step {ck['step']} ({ck['samples']} samples, {ck['wall'] / 3600:.2f} h) -> {out}")
+
+
+def lineage(cfg):
+    """The runs this one grew from (train.py --init-from), nearest first, each as it was when the next
+    started from it: a chained run's training time is the sum of them all."""
+    chain, init = [], cfg["train"].get("init_from")
+    while init:
+        chain.append({k: init[k] for k in ("run", "step", "samples", "train_wall_s")})
+        path = os.path.join(HERE, "runs", init["run"], "config.json")
+        if not os.path.exists(path):
+            sys.exit(f"the run's lineage needs runs/{init['run']}/config.json, which is missing")
+        with open(path) as f:
+            init = json.load(f)["train"].get("init_from")
+    return chain
 
 
 if __name__ == "__main__":
