@@ -13,7 +13,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from dataset import MotionDataset, Tokenizer, caption, latent_shape, motion_variants, run_fold  # noqa: E402
-from sample import load  # noqa: E402
+from sample import load, velocity  # noqa: E402
 from stdit3 import MultiHeadCrossAttention  # noqa: E402
 from train import mean_caption_embedding  # noqa: E402
 
@@ -44,7 +44,6 @@ def cross_attention(model, text, g, tok, fold, n=8, t=0.999):
         records.append(((att - uniform).abs()[valid].max().item(), out.mean(0)))
         return out
 
-    v = g["video"]
     eps = torch.randn(n, *latent_shape(g, fold), generator=torch.Generator().manual_seed(0))
     outs = {}
     MultiHeadCrossAttention.forward = hooked
@@ -53,8 +52,7 @@ def cross_attention(model, text, g, tok, fold, n=8, t=0.999):
             ids, mask = tok.encode(f"a red circle moving {m} quickly on a black background")
             ids, mask = torch.tensor([ids] * n), torch.tensor([mask] * n)
             records.clear()
-            model(eps, torch.full((n,), t * 1000), text(ids, mask)[:, None], mask, torch.full((n,), float(v["fps"])),
-                  v["height"], v["width"])
+            velocity(model, g, eps, t, text(ids, mask), mask)
             outs[m] = list(records)
     finally:
         MultiHeadCrossAttention.forward = forward

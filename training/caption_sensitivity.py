@@ -14,7 +14,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from dataset import MotionDataset, Tokenizer, caption, fold_time, run_fold  # noqa: E402
-from sample import load  # noqa: E402
+from sample import load, velocity  # noqa: E402
 
 # far past any sample index a run reaches, so these samples are fresh
 FIRST_INDEX = 10_000_000
@@ -58,7 +58,6 @@ def main():
             caps[part].append(swapped(g, objs, bg, part, rng))
     x0 = fold_time(torch.from_numpy(np.stack(vids)), run_fold(ck["config"]["train"]))
     eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(1))
-    fps = torch.full((a.n,), float(g["video"]["fps"]))
     print(f"run {a.run} step {ck['step']} ({'raw' if a.raw else 'ema'} weights), {a.n} samples; loss per caption:")
     with torch.no_grad():
         for t in [float(x) for x in a.t.split(",")]:
@@ -67,8 +66,7 @@ def main():
             for part in parts:
                 enc = [tok.encode(c) for c in caps[part]]
                 ids, mask = torch.tensor([e[0] for e in enc]), torch.tensor([e[1] for e in enc])
-                v = model(xt, torch.full((a.n,), t * 1000), text(ids, mask)[:, None], mask, fps,
-                          x0.shape[3], x0.shape[4])
+                v = velocity(model, g, xt, t, text(ids, mask), mask)
                 row.append(torch.mean((v - (x0 - eps)) ** 2).item())
             print(f"t={t}: true {row[0]:.5f}  " + "  ".join(
                 f"{part} swapped {r:.5f} ({(r / row[0] - 1) * 100:+.2f}%)" for part, r in zip(parts[1:], row[1:])))

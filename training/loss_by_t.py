@@ -12,7 +12,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from dataset import MotionDataset, Tokenizer, fold_time, run_fold  # noqa: E402
-from sample import load  # noqa: E402
+from sample import load, velocity  # noqa: E402
 
 T_VALUES = [0.2, 0.5, 0.8, 0.95, 0.999]
 
@@ -23,7 +23,7 @@ def main():
         sys.exit("usage: loss_by_t.py RUN [RUN ...]")
     torch.set_num_threads(2)
     ds = MotionDataset(seed=5)  # not the training stream (seed 0)
-    g, tok, v = ds.g, Tokenizer(ds.g), ds.g["video"]
+    g, tok = ds.g, Tokenizer(ds.g)
     n = 32
     vids, caps = zip(*[ds[i] for i in range(n)])
     enc = [tok.encode(c) for c in caps]
@@ -35,10 +35,9 @@ def main():
         eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0))
         losses = []
         with torch.no_grad():
-            y = text(ids, mask)[:, None]
+            y = text(ids, mask)
             for t in T_VALUES:
-                vel = model((1 - t) * x0 + t * eps, torch.full((n,), t * 1000), y, mask,
-                            torch.full((n,), float(v["fps"])), v["height"], v["width"])
+                vel = velocity(model, g, (1 - t) * x0 + t * eps, t, y, mask)
                 losses.append(((vel - (x0 - eps)) ** 2).mean().item())
         print(f"{run} {ck['step']} " + " ".join(f"{x:.4f}" for x in losses), flush=True)
 

@@ -43,6 +43,13 @@ def load(run, raw=False):
     return model.eval(), text.eval(), cfg, ck
 
 
+def velocity(model, g, x, t, y, mask):
+    """The STDiT3's v at one t in [0, 1] for a batch: x [n, C, T, H, W], caption embeddings y [n, L, C]
+    (the text encoder's output), mask [n, L]."""
+    n, v = x.shape[0], g["video"]
+    return model(x, torch.full((n,), t * 1000), y[:, None], mask, torch.full((n,), float(v["fps"])), v["height"], v["width"])
+
+
 @torch.no_grad()
 def generate(model, text, tok, g, prompt, seed, steps=30, cfg_scale=7.0, fold=1):
     v = g["video"]

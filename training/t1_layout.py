@@ -15,7 +15,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from dataset import MotionDataset, Tokenizer, latent_shape, parse_caption, render, run_fold, unfold_time  # noqa: E402
-from sample import load  # noqa: E402
+from sample import load, velocity  # noqa: E402
 
 CAPTIONS = ["a red circle moving right quickly on a black background",
             "a red circle moving left quickly on a black background",
@@ -44,7 +44,6 @@ def main():
     fold = run_fold(cfg["train"])
     ds = MotionDataset(seed=0)
     g, tok = ds.g, Tokenizer(ds.g)
-    v = g["video"]
     t = 0.999
     print(f"run {a.run} step {ck['step']}, temporal fold {fold}, t = {t}, {a.n} noise draws")
     for cap in a.caption or CAPTIONS:
@@ -56,8 +55,7 @@ def main():
         ids, mask = torch.tensor([ids] * a.n), torch.tensor([mask] * a.n)
         eps = torch.randn(a.n, *latent_shape(g, fold), generator=torch.Generator().manual_seed(0))
         with torch.no_grad():
-            vel = model(eps, torch.full((a.n,), t * 1000), text(ids, mask)[:, None], mask,
-                        torch.full((a.n,), float(v["fps"])), v["height"], v["width"])
+            vel = velocity(model, g, eps, t, text(ids, mask), mask)
         pred = unfold_time(eps + t * vel, fold).mean(0).numpy()
         rng = np.random.default_rng(0)
         truth = np.mean([render(g, objs, bg, rng) for _ in range(a.n)], 0)

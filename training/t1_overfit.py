@@ -20,7 +20,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from dataset import MotionDataset, Tokenizer, caption, fold_time, latent_shape, render, run_fold, unfold_time  # noqa: E402
-from sample import load  # noqa: E402
+from sample import load, velocity  # noqa: E402
 from t1_layout import centroids  # noqa: E402
 
 T_EVAL = 0.999
@@ -65,8 +65,7 @@ def main():
         k = eps.shape[0]
         xt = (1 - t) * fold_time(x0, fold) + t * eps if x0 is not None else eps
         with torch.no_grad():
-            f = model(xt, torch.full((k,), t * 1000), y[None, None].expand(k, 1, -1, -1), mask[None].expand(k, -1),
-                      torch.full((k,), float(g["video"]["fps"])), g["video"]["height"], g["video"]["width"])
+            f = velocity(model, g, xt, t, y[None].expand(k, -1, -1), mask[None].expand(k, -1))
         return unfold_time(xt + t * (f - a.skip * t * xt), fold).numpy()
 
     def evaluate():
