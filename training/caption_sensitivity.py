@@ -64,8 +64,7 @@ def main():
             xt = (1 - t) * x0 + t * eps
             row = []
             for part in parts:
-                enc = [tok.encode(c) for c in caps[part]]
-                ids, mask = torch.tensor([e[0] for e in enc]), torch.tensor([e[1] for e in enc])
+                ids, mask = map(torch.from_numpy, tok.encode_batch(caps[part]))
                 v = velocity(model, g, xt, t, text(ids, mask), mask)
                 row.append(torch.mean((v - (x0 - eps)) ** 2).item())
             print(f"t={t}: true {row[0]:.5f}  " + "  ".join(

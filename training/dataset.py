@@ -257,6 +257,11 @@ class Tokenizer:
         mask = [1] * len(ids) + [0] * (self.max_length - len(ids))
         return ids + [0] * (self.max_length - len(ids)), mask
 
+    def encode_batch(self, texts):
+        """Token ids and masks of several captions: two int64 arrays [len(texts), max_length]."""
+        enc = [self.encode(t) for t in texts]
+        return np.array([e[0] for e in enc], dtype=np.int64), np.array([e[1] for e in enc], dtype=np.int64)
+
 
 def fold_time(x, k):
     """[B, 3, T, H, W] -> [B, 3k, T/k, H, W]: each group of k frames becomes one latent frame whose

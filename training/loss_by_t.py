@@ -26,8 +26,7 @@ def main():
     g, tok = ds.g, Tokenizer(ds.g)
     n = 32
     vids, caps = zip(*[ds[i] for i in range(n)])
-    enc = [tok.encode(c) for c in caps]
-    ids, mask = torch.tensor([e[0] for e in enc]), torch.tensor([e[1] for e in enc])
+    ids, mask = map(torch.from_numpy, tok.encode_batch(caps))
     print("run step " + " ".join(f"t={t}" for t in T_VALUES))
     for run in runs:
         model, text, cfg, ck = load(run)

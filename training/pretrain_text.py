@@ -43,13 +43,8 @@ def labels(spec, objs, bg):
 
 
 def encode_batch(tok, g, spec, items):
-    ids, masks, ys = [], [], []
-    for objs, bg in items:
-        a, m = tok.encode(caption(g, objs, bg))
-        ids.append(a)
-        masks.append(m)
-        ys.append(labels(spec, objs, bg))
-    return torch.tensor(ids), torch.tensor(masks), torch.tensor(ys)
+    ids, masks = tok.encode_batch([caption(g, objs, bg) for objs, bg in items])
+    return torch.from_numpy(ids), torch.from_numpy(masks), torch.tensor([labels(spec, objs, bg) for objs, bg in items])
 
 
 def head_losses(text, head, spec, ids, mask, y):

@@ -252,15 +252,9 @@ class Trainer:
 
     def batch(self, b):
         start = self.samples
-        vids, ids, masks = [], [], []
-        for i in range(b):
-            v, c = self.ds[start + i]
-            vids.append(v)
-            a, m = self.tok.encode(c)
-            ids.append(a)
-            masks.append(m)
+        vids, caps = zip(*[self.ds[start + i] for i in range(b)])
         x0 = fold_time(torch.from_numpy(np.stack(vids)), run_fold(self.cfg["train"]))
-        return x0, torch.tensor(ids), torch.tensor(masks)
+        return (x0, *map(torch.from_numpy, self.tok.encode_batch(caps)))
 
     def train_step(self, lr_factor=1.0):
         tc = self.cfg["train"]
@@ -363,8 +357,7 @@ def drop_rows_after(log_path, step):
 def mean_caption_embedding(model, text, tok, captions):
     """y_embedder's output averaged over each caption's tokens: [captions, hidden]. What a caption
     adds to the video tokens while cross-attention is near uniform."""
-    enc = [tok.encode(c) for c in captions]
-    ids, mask = torch.tensor([e[0] for e in enc]), torch.tensor([e[1] for e in enc])
+    ids, mask = map(torch.from_numpy, tok.encode_batch(captions))
     y, w = model.y_embedder.y_proj(text(ids, mask)), mask[..., None].float()
     return (y * w).sum(1) / w.sum(1)
 
@@ -415,9 +408,7 @@ def bench(args):
         opt = torch.optim.AdamW(list(m.parameters()) + list(te.parameters()), lr=1e-4)
         b = args.batch
         vids = fold_time(torch.from_numpy(np.stack([ds[i][0] for i in range(b)])), args.temporal_fold)
-        enc = [tok.encode(ds[i][1]) for i in range(b)]
-        ids = torch.tensor([e[0] for e in enc])
-        mask = torch.tensor([e[1] for e in enc])
+        ids, mask = map(torch.from_numpy, tok.encode_batch([ds[i][1] for i in range(b)]))
         times = []
         for it in range(4):
             t0 = time.time()
