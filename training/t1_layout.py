@@ -1,7 +1,7 @@
 """Where does the model put the object at pure noise? The x0 it predicts at t ~ 1 (x0 = x_t + t v),
-averaged over noise draws, and the per-frame centroid of the object in it, next to the renderer's
-mean centroid for the same caption. The STDiT3 has only relative temporal positions (RoPE), so in a
-plain pixel latent its prediction is the same for every frame; folded latents (train.py
+averaged over noise draws, and the per-frame centroid of the object in it and how much of the
+frame differs from the background (m), next to the renderer's mean for the same caption. The STDiT3
+has only relative temporal positions (RoPE), so in a plain pixel latent its prediction is the same for every frame; folded latents (train.py
 --temporal-fold) carry the frame in the channel.
 
   /usr/bin/python3 training/t1_layout.py --run fold8 [--n 24] [--caption "a blue square moving up ..." ...]
@@ -22,11 +22,16 @@ CAPTIONS = ["a red circle moving right quickly on a black background",
             "a red circle moving down quickly on a black background"]
 
 
-def centroids(video, bg):
-    """video [3, T, H, W] in [-1, 1], one object on background colour bg (RGB 0-255) -> per-frame
-    (x, y) centroid of how far each pixel is from the background."""
+def bg_distance(video, bg):
+    """video [3, T, H, W] in [-1, 1] on background colour bg (RGB 0-255) -> [T, H, W]: how far each
+    pixel is from the background."""
     ref = np.asarray(bg, dtype=np.float32)[:, None, None, None] / 127.5 - 1
-    weight = np.sqrt(((video - ref) ** 2).sum(0))
+    return np.sqrt(((video - ref) ** 2).sum(0))
+
+
+def centroids(video, bg):
+    """Per-frame (x, y) centroid of a one-object video, weighing each pixel by bg_distance."""
+    weight = bg_distance(video, bg)
     h, w = weight.shape[1:]
     ys, xs = np.mgrid[0:h, 0:w]
     m = weight.sum((1, 2)) + 1e-8
@@ -62,7 +67,10 @@ def main():
         print(cap)
         for name, vid in (("model", pred), ("data", truth)):
             cx, cy = centroids(vid, g["backgrounds"][bg])
-            print(f"  {name:5s} x {np.round(cx, 1).tolist()}\n        y {np.round(cy, 1).tolist()}")
+            # growing and shrinking change how much of the frame differs from the background
+            mass = 100 * bg_distance(vid, g["backgrounds"][bg]).mean((1, 2))
+            print(f"  {name:5s} x {np.round(cx, 1).tolist()}\n        y {np.round(cy, 1).tolist()}\n"
+                  f"        m {np.round(mass, 1).tolist()}")
 
 
 if __name__ == "__main__":
