@@ -68,7 +68,7 @@ def main():
         for name, vid in (("model", pred), ("data", truth)):
             cx, cy = centroids(vid, g["backgrounds"][bg])
             # growing and shrinking change how much of the frame differs from the background
-            mass = 100 * bg_distance(vid, g["backgrounds"][bg]).mean((1, 2))
+            mass = 100 * bg_distance(vid, g["backgrounds"][bg]).mean((1, 2)).astype(np.float64)
             print(f"  {name:5s} x {np.round(cx, 1).tolist()}\n        y {np.round(cy, 1).tolist()}\n"
                   f"        m {np.round(mass, 1).tolist()}")
 
