@@ -1,8 +1,8 @@
 """Where does the model put the object at pure noise? The x0 it predicts at t ~ 1 (x0 = x_t + t v),
 averaged over noise draws, and the per-frame centroid of the object in it and how much of the
 frame differs from the background (m), next to the renderer's mean for the same caption. The STDiT3
-has only relative temporal positions (RoPE), so in a plain pixel latent its prediction is the same for every frame; folded latents (train.py
---temporal-fold) carry the frame in the channel.
+has only relative temporal positions (RoPE), so in a plain pixel latent its prediction is the same
+for every frame; folded latents (train.py --temporal-fold) carry the frame in the channel.
 
   /usr/bin/python3 training/t1_layout.py --run fold8 [--n 24] [--caption "a blue square moving up ..." ...]
 """
@@ -56,8 +56,7 @@ def main():
             objs, bg = parse_caption(g, cap)
         except (ValueError, IndexError) as e:
             sys.exit(f"--caption {cap!r}: not a grammar caption ({e})")
-        ids, mask = tok.encode(cap)
-        ids, mask = torch.tensor([ids] * a.n), torch.tensor([mask] * a.n)
+        ids, mask = map(torch.from_numpy, tok.encode_batch([cap] * a.n))
         eps = torch.randn(a.n, *latent_shape(g, fold), generator=torch.Generator().manual_seed(0))
         with torch.no_grad():
             vel = velocity(model, g, eps, t, text(ids, mask), mask)
