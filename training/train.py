@@ -407,8 +407,9 @@ def bench(args):
         te = TextEncoder(**text_config(tok))
         opt = torch.optim.AdamW(list(m.parameters()) + list(te.parameters()), lr=1e-4)
         b = args.batch
-        vids = fold_time(torch.from_numpy(np.stack([ds[i][0] for i in range(b)])), args.temporal_fold)
-        ids, mask = map(torch.from_numpy, tok.encode_batch([ds[i][1] for i in range(b)]))
+        vids, caps = zip(*[ds[i] for i in range(b)])
+        vids = fold_time(torch.from_numpy(np.stack(vids)), args.temporal_fold)
+        ids, mask = map(torch.from_numpy, tok.encode_batch(caps))
         times = []
         for it in range(4):
             t0 = time.time()
