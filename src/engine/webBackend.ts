@@ -181,6 +181,7 @@ async function createOrtSession(
   } catch (e) {
     throw new SessionCreateError(name, e);
   }
+  let inFlight: Promise<unknown> | null = null;
   const model: ModelSession = {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
@@ -193,11 +194,15 @@ async function createOrtSession(
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const n of session.inputNames) ortFeeds[n] = hooks.feed(n, feeds[n]!);
       let results: ort.InferenceSession.OnnxValueMapType;
+      const running = session.run(ortFeeds, fetches);
+      inFlight = running;
       try {
-        results = await session.run(ortFeeds, fetches);
+        results = await running;
       } catch (e) {
         hooks.check();
         throw new SessionRunError(name, e instanceof Error ? e.message : String(e));
+      } finally {
+        if (inFlight === running) inFlight = null;
       }
       // A device lost while ORT ran leaves garbage that still "succeeds": ask again afterwards.
       hooks.check();
@@ -207,11 +212,33 @@ async function createOrtSession(
     },
     async release() {
       if (!live.delete(model)) return;
+      // Releasing under a run ORT has not finished can wedge its wasm runtime (and with it every
+      // later load). After a device loss some drivers never finish that run: leave it leaked.
+      if (inFlight && !(await settlesWithin(inFlight, RELEASE_WAIT_MS))) return;
       await session.release();
     },
   };
   live.add(model);
   return model;
+}
+
+/** How long `release` waits for a session's unfinished run before leaving the session alone. */
+const RELEASE_WAIT_MS = 5_000;
+
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = p.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function releaseAll(live: LiveSessions): Promise<void> {

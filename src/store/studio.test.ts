@@ -120,5 +120,8 @@ describe('studio store', () => {
     expect(store.getState().notices.map((n) => n.kind)).toEqual(['device-lost', 'info']);
     expect(w.sent.at(-1)).toMatchObject({ type: 'load' });
     expect(store.getState().model.status).toBe('loading');
+    expect(store.getState().model.stage).toBeUndefined();
+    w.reply({ type: 'load-stage', stage: 'releasing' });
+    expect(store.getState().model.stage).toBe('releasing');
   });
 });

@@ -6,7 +6,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { GenerateRequest, GenerateResult, PolicySpec, StepRecord, VideoFrames } from '../engine/api.ts';
 import type { FileProgress } from '../model/loader.ts';
 import { psnr, ssim } from '../video/metrics.ts';
-import type { ErrorKind, FromWorker, ModelInfo, ToWorker, WorkerError } from '../worker/protocol.ts';
+import type { ErrorKind, FromWorker, LoadStage, ModelInfo, ToWorker, WorkerError } from '../worker/protocol.ts';
 import type { HistoryEntry, HistoryStore } from './history.ts';
 import { DEFAULT_SETTINGS, policyOf, requestOf, settingsFromQuery, settingsToQuery, type Settings } from './settings.ts';
 
@@ -34,6 +34,7 @@ export interface ModelState {
   status: 'idle' | 'loading' | 'ready' | 'error';
   files: Record<string, FileProgress>;
   compile: Record<string, { index: number; count: number; done: boolean }>;
+  stage?: LoadStage;
   info?: ModelInfo;
 }
 
@@ -171,6 +172,9 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
 
     function handle(msg: FromWorker): void {
       switch (msg.type) {
+        case 'load-stage':
+          set({ model: { ...get().model, stage: msg.stage } });
+          return;
         case 'file': {
           const m = get().model;
           set({ model: { ...m, files: { ...m.files, [msg.progress.path]: msg.progress } } });

@@ -1,3 +1,4 @@
+import type { LoadStage } from '../worker/protocol.ts';
 import { useStudio } from './context.ts';
 
 function mb(n: number): string {
@@ -18,6 +19,23 @@ export function ModelBadge() {
         {info.defaults.frames}×{info.defaults.height}×{info.defaults.width} @ {info.defaults.fps} fps
       </span>
     </div>
+  );
+}
+
+/** The step a load is on where the file and compile lists do not show it yet. */
+function stageLine(stage: LoadStage | undefined, filesListed: boolean, compiling: boolean) {
+  const text =
+    stage === 'releasing'
+      ? 'Releasing the previous model…'
+      : stage === 'backend' && !compiling
+        ? 'Opening the GPU (or the WASM runtime)…'
+        : !filesListed
+          ? 'Reading the package manifest…'
+          : null;
+  return text && (
+    <li className="muted" data-testid="load-stage">
+      {text}
+    </li>
   );
 }
 
@@ -46,7 +64,7 @@ export function ModelStatus() {
           <span className="muted">{c.done ? 'compiled ✓' : 'compiling…'}</span>
         </li>
       ))}
-      {files.length === 0 && model.status === 'loading' && <li className="muted">Reading the package manifest…</li>}
+      {model.status === 'loading' && stageLine(model.stage, files.length > 0, sessions.length > 0)}
     </ul>
   );
   if (model.status === 'ready') {

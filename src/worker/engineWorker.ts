@@ -88,11 +88,14 @@ async function unload(): Promise<void> {
 
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   const seq = ++loadSeq;
+  if (loaded) send({ type: 'load-stage', stage: 'releasing' });
   await unload();
   let backend: WebBackend | undefined;
   try {
+    send({ type: 'load-stage', stage: 'manifest' });
     const store = await defaultStore();
     const pkg = await loadModelPackage(msg.modelUrl, { store, onProgress: (progress) => send({ type: 'file', progress }) });
+    send({ type: 'load-stage', stage: 'backend' });
     backend = await createWebBackend({ prefer: msg.backend });
     const graphs = (['embed', 'stack', 'final', 'skip', 'text_encoder'] as const).filter((r) => pkg.files[r]).length;
     const tracked = withCompileProgress(backend, graphs);
@@ -186,7 +189,8 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       return;
     case 'lose-device':
       // Destroying the device is what a driver reset does to us: every later GPU call fails.
-      if (loaded?.backend.kind === 'webgpu') void loaded.backend.dispose();
+      // The sessions stay open, as they would then; the reload that follows releases them.
+      loaded?.backend.device?.destroy();
       return;
   }
 };

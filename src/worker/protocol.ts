@@ -65,7 +65,11 @@ export type ErrorKind =
   | 'invalid-request'
   | 'internal';
 
+/** What a load is doing between and around the file and compile progress. */
+export type LoadStage = 'releasing' | 'manifest' | 'backend';
+
 export type FromWorker =
+  | { type: 'load-stage'; stage: LoadStage }
   | { type: 'file'; progress: FileProgress }
   | { type: 'compile'; session: string; index: number; count: number; done: boolean }
   | { type: 'ready'; info: ModelInfo }
