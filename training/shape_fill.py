@@ -5,6 +5,9 @@ their bounding box, the measure src/eval/measure.ts classifies shapes by: square
 from the border's mean colour (a diagnostic, not the evaluator).
 
   /usr/bin/python3 training/shape_fill.py --run shp --seeds 4 --caption "a red {shape} standing still on a black background"
+
+--show also prints frame 0 of each variant's first seed as characters, darker for farther from the
+background (" " under 0.1, "@" at 0.9 and over), to see what the model draws.
 """
 import argparse
 import os
@@ -20,11 +23,25 @@ from sample import generate, load  # noqa: E402
 SHAPES = ("circle", "square", "triangle")
 
 
+def border_distance(video):
+    """Each pixel's distance from the border's mean colour ([T, H, W, 3] in [0, 1] -> [T, H, W])."""
+    border = np.concatenate([video[:, 0], video[:, -1], video[:, :, 0], video[:, :, -1]], axis=1)
+    return np.linalg.norm(video - border.reshape(-1, 3).mean(0), axis=-1)
+
+
+def picture(dist):
+    """One frame's border_distance as lines of characters, cropped to the object's box plus one pixel."""
+    ys, xs = np.nonzero(dist > 0.3)
+    if len(ys) == 0:
+        return "(no object)"
+    rows = range(max(0, ys.min() - 1), min(dist.shape[0], ys.max() + 2))
+    cols = range(max(0, xs.min() - 1), min(dist.shape[1], xs.max() + 2))
+    return "\n".join("".join(" .:-=+*#%@"[min(9, int(dist[y, x] * 10))] for x in cols) for y in rows)
+
+
 def fill(video):
     """Median over frames of object pixels / bounding-box area ([T, H, W, 3] in [0, 1])."""
-    border = np.concatenate([video[:, 0], video[:, -1], video[:, :, 0], video[:, :, -1]], axis=1)
-    bg = border.reshape(-1, 3).mean(0)
-    obj = np.linalg.norm(video - bg, axis=-1) > 0.3
+    obj = border_distance(video) > 0.3
     fills = []
     for m in obj:
         ys, xs = np.nonzero(m)
@@ -43,6 +60,7 @@ def main():
     p.add_argument("--seeds", type=int, default=4)
     p.add_argument("--cfg", type=float, default=2.0)
     p.add_argument("--caption", action="append", help="a caption with {shape} (repeatable)")
+    p.add_argument("--show", action="store_true", help="print frame 0 of each variant's first seed")
     a = p.parse_args()
     torch.set_num_threads(2)
     model, text, cfg, ck = load(a.run)
@@ -57,7 +75,10 @@ def main():
     for c in captions:
         row = []
         for s in SHAPES:
-            fs = [fill(generate(model, text, tok, g, c.format(shape=s), seed, 30, a.cfg, fold)) for seed in range(a.seeds)]
+            videos = [np.asarray(generate(model, text, tok, g, c.format(shape=s), seed, 30, a.cfg, fold)) for seed in range(a.seeds)]
+            if a.show:
+                print(f"{c.format(shape=s)} (seed 0, frame 0):\n{picture(border_distance(videos[0])[0])}")
+            fs = [fill(v) for v in videos]
             ok = sum(classify(f) == s for f in fs)
             right, total = right + ok, total + len(fs)
             row.append(f"{s} {np.nanmedian(fs):.2f} ({ok}/{len(fs)})")
