@@ -21,6 +21,7 @@ from dataset import Tokenizer, load_grammar, run_fold  # noqa: E402
 from sample import generate, load  # noqa: E402
 
 SHAPES = ("circle", "square", "triangle")
+OBJECT_DISTANCE = 0.3  # a pixel this far from the background is the object's
 
 
 def border_distance(video):
@@ -31,7 +32,7 @@ def border_distance(video):
 
 def picture(dist):
     """One frame's border_distance as lines of characters, cropped to the object's box plus one pixel."""
-    ys, xs = np.nonzero(dist > 0.3)
+    ys, xs = np.nonzero(dist > OBJECT_DISTANCE)
     if len(ys) == 0:
         return "(no object)"
     rows = range(max(0, ys.min() - 1), min(dist.shape[0], ys.max() + 2))
@@ -39,9 +40,9 @@ def picture(dist):
     return "\n".join("".join(" .:-=+*#%@"[min(9, int(dist[y, x] * 10))] for x in cols) for y in rows)
 
 
-def fill(video):
-    """Median over frames of object pixels / bounding-box area ([T, H, W, 3] in [0, 1])."""
-    obj = border_distance(video) > 0.3
+def fill(dist):
+    """Median over frames of object pixels / bounding-box area (dist: border_distance, [T, H, W])."""
+    obj = dist > OBJECT_DISTANCE
     fills = []
     for m in obj:
         ys, xs = np.nonzero(m)
@@ -75,10 +76,10 @@ def main():
     for c in captions:
         row = []
         for s in SHAPES:
-            videos = [np.asarray(generate(model, text, tok, g, c.format(shape=s), seed, 30, a.cfg, fold)) for seed in range(a.seeds)]
+            dists = [border_distance(generate(model, text, tok, g, c.format(shape=s), seed, 30, a.cfg, fold)) for seed in range(a.seeds)]
             if a.show:
-                print(f"{c.format(shape=s)} (seed 0, frame 0):\n{picture(border_distance(videos[0])[0])}")
-            fs = [fill(v) for v in videos]
+                print(f"{c.format(shape=s)} (seed 0, frame 0):\n{picture(dists[0][0])}")
+            fs = [fill(d) for d in dists]
             ok = sum(classify(f) == s for f in fs)
             right, total = right + ok, total + len(fs)
             row.append(f"{s} {np.nanmedian(fs):.2f} ({ok}/{len(fs)})")
