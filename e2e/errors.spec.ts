@@ -34,3 +34,18 @@ test('a missing model package says so', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Try again' })).toBeVisible();
   await shot(page, '21-missing-model');
 });
+
+test('an engine worker that cannot start says so, and Try again starts a fresh one', async ({ page }) => {
+  let refused = 0;
+  await page.route('**/engineWorker-*.js', async (route) => {
+    if (refused++ === 0) await route.fulfill({ status: 200, contentType: 'text/javascript', body: 'this is not javascript' });
+    else await route.continue();
+  });
+  await page.goto(studioUrl());
+  await expect(page.getByRole('alert').filter({ hasText: 'The engine could not start' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Model failed to load' })).toBeVisible();
+  await shot(page, '22-worker-failed');
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await waitForModel(page);
+  expect(refused).toBe(2);
+});

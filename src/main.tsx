@@ -2,19 +2,13 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { DEFAULT_MODEL_URL } from './model/loader.ts';
 import { openHistory } from './store/history.ts';
-import { createStudio, type EngineLink } from './store/studio.ts';
+import { createStudio } from './store/studio.ts';
 import { App } from './ui/App.tsx';
 import { StudioContext } from './ui/context.ts';
 import './ui/styles.css';
-import type { FromWorker } from './worker/protocol.ts';
+import { createWorkerLink } from './worker/link.ts';
 
-const worker = new Worker(new URL('./worker/engineWorker.ts', import.meta.url), { type: 'module', name: 'engine' });
-const link: EngineLink = {
-  post: (msg, transfer) => worker.postMessage(msg, transfer ?? []),
-  onMessage: (handler) => {
-    worker.onmessage = (e: MessageEvent<FromWorker>) => handler(e.data);
-  },
-};
+const link = createWorkerLink(() => new Worker(new URL('./worker/engineWorker.ts', import.meta.url), { type: 'module', name: 'engine' }));
 
 // `?model=<url>` loads another package (e.g. the converted reference checkpoint in tests).
 const modelParam = new URLSearchParams(location.search).get('model');

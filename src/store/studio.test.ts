@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { GenerateRequest, GenerateResult, VideoFrames } from '../engine/api.ts';
+import type { EngineFailure, EngineLink } from '../worker/link.ts';
 import type { FromWorker, ModelInfo, ToWorker } from '../worker/protocol.ts';
 import { memoryHistory } from './history.ts';
-import { createStudio, speedup, type EngineLink } from './studio.ts';
+import { createStudio, speedup } from './studio.ts';
 
 const INFO: ModelInfo = {
   name: 'm',
@@ -22,13 +23,18 @@ const INFO: ModelInfo = {
 function link() {
   const sent: ToWorker[] = [];
   let handler: (m: FromWorker) => void = () => undefined;
+  let failed: (f: EngineFailure) => void = () => undefined;
   const l: EngineLink = {
     post: (m) => void sent.push(m),
     onMessage: (h) => {
       handler = h;
     },
+    onFailure: (h) => {
+      failed = h;
+    },
   };
-  return { l, sent, reply: (m: FromWorker) => handler(m) };
+  const lastLoad = () => (sent.filter((m) => m.type === 'load').at(-1) as Extract<ToWorker, { type: 'load' }>).load;
+  return { l, sent, lastLoad, reply: (m: FromWorker) => handler(m), fail: (f: EngineFailure) => failed(f) };
 }
 
 function video(v: number): VideoFrames {
@@ -55,8 +61,8 @@ async function ready() {
   let n = 0;
   const store = createStudio({ link: w.l, history: async () => memoryHistory(), modelUrl: 'http://x/m/', writeQuery: (q) => queries.push(q), newId: () => `id${++n}` });
   await store.getState().init('?prompt=a+red+circle&steps=4&codebook=fast');
-  expect(w.sent[0]).toEqual({ type: 'load', modelUrl: 'http://x/m/', backend: 'auto' });
-  w.reply({ type: 'ready', info: INFO });
+  expect(w.sent[0]).toEqual({ type: 'load', load: 1, modelUrl: 'http://x/m/', backend: 'auto' });
+  w.reply({ type: 'ready', load: 1, info: INFO });
   return { store, w, queries };
 }
 
@@ -121,7 +127,52 @@ describe('studio store', () => {
     expect(w.sent.at(-1)).toMatchObject({ type: 'load' });
     expect(store.getState().model.status).toBe('loading');
     expect(store.getState().model.stage).toBeUndefined();
-    w.reply({ type: 'load-stage', stage: 'releasing' });
+    w.reply({ type: 'load-stage', load: w.lastLoad(), stage: 'releasing' });
     expect(store.getState().model.stage).toBe('releasing');
+  });
+
+  it('shows only the newest load: a superseded one neither reports progress nor becomes the model', async () => {
+    const { store, w } = await ready();
+    store.getState().setSettings({ backend: 'webgpu' });
+    const first = w.lastLoad();
+    store.getState().setSettings({ backend: 'wasm' });
+    const second = w.lastLoad();
+    expect(second).toBeGreaterThan(first);
+    w.reply({ type: 'load-stage', load: first, stage: 'backend' });
+    w.reply({ type: 'file', load: first, progress: { path: 'a.onnx', stage: 'downloading', loaded: 1, total: 2 } });
+    w.reply({ type: 'ready', load: first, info: { ...INFO, backend: 'webgpu' } });
+    expect(store.getState().model).toMatchObject({ status: 'loading', files: {} });
+    expect(store.getState().model.stage).toBeUndefined();
+    w.reply({ type: 'load-stage', load: second, stage: 'manifest' });
+    w.reply({ type: 'ready', load: second, info: INFO });
+    expect(store.getState().model).toMatchObject({ status: 'ready', stage: 'manifest', info: { backend: 'wasm' } });
+  });
+
+  it('a worker that died mid-run ends the run, keeps history and loads the model into its replacement', async () => {
+    const { store, w } = await ready();
+    const first = store.getState().generate();
+    const req = w.sent.at(-1) as Extract<ToWorker, { type: 'generate' }>;
+    w.reply({ type: 'done', id: req.id, result: result(req.request, 100, 0.5, [1, 2]) });
+    await first;
+    const second = store.getState().generate();
+    const loads = w.sent.filter((m) => m.type === 'load').length;
+    w.fail({ message: 'Uncaught RangeError: out of bounds', restarted: true });
+    expect(await second).toBeNull();
+    expect(store.getState().run?.status).toBe('error');
+    expect(store.getState().history).toHaveLength(1);
+    expect(store.getState().notices.at(-1)).toMatchObject({ kind: 'internal', title: 'The engine stopped' });
+    expect(store.getState().notices.at(-1)!.detail).toContain('out of bounds');
+    expect(w.sent.filter((m) => m.type === 'load')).toHaveLength(loads + 1);
+    expect(store.getState().model.status).toBe('loading');
+  });
+
+  it('a worker that could not start leaves the model in error with a message, not loading forever', async () => {
+    const w = link();
+    const store = createStudio({ link: w.l, history: async () => memoryHistory(), modelUrl: 'http://x/m/' });
+    await store.getState().init('');
+    w.fail({ message: 'SyntaxError: Unexpected token', restarted: false });
+    expect(store.getState().model.status).toBe('error');
+    expect(store.getState().notices.at(-1)).toMatchObject({ kind: 'internal', title: 'The engine could not start' });
+    expect(w.sent.filter((m) => m.type === 'load')).toHaveLength(1);
   });
 });

@@ -1,20 +1,15 @@
 /**
  * The studio's state and actions. Components read slices of it and call actions; the engine lives
- * behind `EngineLink` (a Web Worker in the page), so nothing here blocks the page.
+ * behind an `EngineLink` (a Web Worker in the page), so nothing here blocks the page.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { GenerateRequest, GenerateResult, PolicySpec, StepRecord, VideoFrames } from '../engine/api.ts';
 import type { FileProgress } from '../model/loader.ts';
 import { psnr, ssim } from '../video/metrics.ts';
-import type { ErrorKind, FromWorker, LoadStage, ModelInfo, ToWorker, WorkerError } from '../worker/protocol.ts';
+import type { EngineFailure, EngineLink } from '../worker/link.ts';
+import type { ErrorKind, FromWorker, LoadStage, ModelInfo, WorkerError } from '../worker/protocol.ts';
 import type { HistoryEntry, HistoryStore } from './history.ts';
 import { DEFAULT_SETTINGS, policyOf, requestOf, settingsFromQuery, settingsToQuery, type Settings } from './settings.ts';
-
-/** The page's side of the worker: post messages, receive them. */
-export interface EngineLink {
-  post(msg: ToWorker, transfer?: Transferable[]): void;
-  onMessage(handler: (msg: FromWorker) => void): void;
-}
 
 export type Role = 'single' | 'baseline' | 'cached';
 
@@ -107,6 +102,8 @@ export interface StudioDeps {
 export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
   let nextRunId = 1;
   let nextNoticeId = 1;
+  /** The newest load's number: progress of a superseded load is not shown. */
+  let loadId = 0;
   let historyDb: HistoryStore | null = null;
   const waiting = new Map<number, { resolve: (r: GenerateResult | null) => void }>();
   const cancelFlags = new Map<number, Int32Array>();
@@ -171,6 +168,7 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
     }
 
     function handle(msg: FromWorker): void {
+      if ('load' in msg && msg.load !== loadId) return;
       switch (msg.type) {
         case 'load-stage':
           set({ model: { ...get().model, stage: msg.stage } });
@@ -234,7 +232,23 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
         }
       }
     }
+    /** Ends every run the gone worker held; a restarted worker gets the model again. */
+    function engineFailed(failure: EngineFailure): void {
+      for (const w of waiting.values()) w.resolve(null);
+      waiting.clear();
+      cancelFlags.clear();
+      const run = get().run;
+      if (run?.status === 'running') set({ run: { ...run, status: 'error' } });
+      if (failure.restarted) {
+        notify('internal', `${failure.message}. Finished videos are kept; the model is being loaded again.`, 'The engine stopped');
+        get().loadModel();
+      } else {
+        set({ model: { ...get().model, status: 'error' } });
+        notify('internal', `${failure.message}. Press Try again; if it fails again, this browser cannot run the engine.`, 'The engine could not start');
+      }
+    }
     deps.link.onMessage(handle);
+    deps.link.onFailure(engineFailed);
 
     return {
       settings: DEFAULT_SETTINGS,
@@ -271,7 +285,7 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
 
       loadModel() {
         set({ model: { url: deps.modelUrl, status: 'loading', files: {}, compile: {} } });
-        deps.link.post({ type: 'load', modelUrl: deps.modelUrl, backend: get().settings.backend });
+        deps.link.post({ type: 'load', load: ++loadId, modelUrl: deps.modelUrl, backend: get().settings.backend });
       },
 
       async generate() {

@@ -28,23 +28,25 @@ interface Loaded {
   engine: Engine;
   /** Set once the GPU device is gone; every failure after that is the loss, whatever it says. */
   deviceLost: string | null;
+  /** Runs in flight to stop when the device goes (one listener on the device, not one per run). */
+  onLost: Set<() => void>;
 }
 
 let loaded: Loaded | null = null;
-/** Each load gets a number so a slow, superseded load cannot overwrite a newer one. */
-let loadSeq = 0;
+/** The page's number of the newest load, so a slow, superseded load cannot overwrite a newer one. */
+let latestLoad = 0;
 const runs = new Map<number, AbortController>();
 
 /** Reports each ONNX session as it compiles (the slow part of loading on WebGPU). */
-function withCompileProgress(backend: Backend, count: number): Backend {
+function withCompileProgress(backend: Backend, count: number, load: number): Backend {
   let index = 0;
   return Object.assign(Object.create(backend) as Backend, {
     async createSession(onnx: Uint8Array, name: string) {
       const i = index++;
       const session = name.split('/').pop() ?? name;
-      send({ type: 'compile', session, index: i, count, done: false });
+      send({ type: 'compile', load, session, index: i, count, done: false });
       const s = await backend.createSession(onnx, name);
-      send({ type: 'compile', session, index: i, count, done: true });
+      send({ type: 'compile', load, session, index: i, count, done: true });
       return s;
     },
   });
@@ -87,35 +89,37 @@ async function unload(): Promise<void> {
 }
 
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
-  const seq = ++loadSeq;
-  if (loaded) send({ type: 'load-stage', stage: 'releasing' });
+  const { load: seq } = msg;
+  latestLoad = seq;
+  if (loaded) send({ type: 'load-stage', load: seq, stage: 'releasing' });
   await unload();
   let backend: WebBackend | undefined;
   try {
-    send({ type: 'load-stage', stage: 'manifest' });
+    send({ type: 'load-stage', load: seq, stage: 'manifest' });
     const store = await defaultStore();
-    const pkg = await loadModelPackage(msg.modelUrl, { store, onProgress: (progress) => send({ type: 'file', progress }) });
-    send({ type: 'load-stage', stage: 'backend' });
+    const pkg = await loadModelPackage(msg.modelUrl, { store, onProgress: (progress) => send({ type: 'file', load: seq, progress }) });
+    send({ type: 'load-stage', load: seq, stage: 'backend' });
     backend = await createWebBackend({ prefer: msg.backend });
     const graphs = (['embed', 'stack', 'final', 'skip', 'text_encoder'] as const).filter((r) => pkg.files[r]).length;
-    const tracked = withCompileProgress(backend, graphs);
+    const tracked = withCompileProgress(backend, graphs, seq);
     const model = await Stdit3Model.load(pkg.manifest, pkg.files, tracked);
     const engine = await createEngine(pkg, tracked, { model });
-    if (seq !== loadSeq) {
+    if (seq !== latestLoad) {
       await engine.dispose();
       await model.release();
       await backend.dispose();
       return;
     }
-    const entry: Loaded = { pkg, backend, engine, deviceLost: null };
+    const entry: Loaded = { pkg, backend, engine, deviceLost: null, onLost: new Set() };
     void backend.device?.lost.then((info) => {
       entry.deviceLost = info.message || info.reason || 'device lost';
+      for (const stop of entry.onLost) stop();
     });
     loaded = entry;
-    send({ type: 'ready', info: describe(pkg, backend) });
+    send({ type: 'ready', load: seq, info: describe(pkg, backend) });
   } catch (e) {
     await backend?.dispose().catch(() => undefined);
-    if (seq === loadSeq) send({ type: 'load-error', error: classifyError(e) });
+    if (seq === latestLoad) send({ type: 'load-error', load: seq, error: classifyError(e) });
   }
 }
 
@@ -127,6 +131,18 @@ async function generate(id: number, request: GenerateRequest, cancelFlag?: Int32
   }
   const ac = new AbortController();
   runs.set(id, ac);
+  // Some drivers leave a GPU read pending forever once the device is destroyed, so the loss
+  // itself ends the run; the catch below names it.
+  let stopOnLoss = (): void => undefined;
+  const loss = new Promise<never>((_, reject) => {
+    stopOnLoss = () => {
+      ac.abort();
+      reject(new Error('device lost'));
+    };
+  });
+  loss.catch(() => undefined);
+  if (current.deviceLost !== null) stopOnLoss();
+  else current.onLost.add(stopOnLoss);
   try {
     const m = current.pkg.manifest;
     // Packages without a text encoder take caption embeddings; the prompt picks a fixed one.
@@ -149,15 +165,8 @@ async function generate(id: number, request: GenerateRequest, cancelFlag?: Int32
       },
       ac.signal,
     );
-    // Some drivers leave a GPU read pending forever once the device is destroyed, so the loss
-    // itself ends the run; the catch below names it.
-    const lost = current.backend.device?.lost.then(() => {
-      ac.abort();
-      throw new Error('device lost');
-    });
     running.catch(() => undefined);
-    lost?.catch(() => undefined);
-    const result = await (lost ? Promise.race([running, lost]) : running);
+    const result = await Promise.race([running, loss]);
     // The page keeps what was asked for; the derived caption is an implementation detail.
     send({ type: 'done', id, result: { ...result, request } });
   } catch (e) {
@@ -172,6 +181,7 @@ async function generate(id: number, request: GenerateRequest, cancelFlag?: Int32
     send({ type: 'run-error', id, error: classifyError(cause) });
   } finally {
     runs.delete(id);
+    current.onLost.delete(stopOnLoss);
   }
 }
 

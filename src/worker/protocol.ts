@@ -31,7 +31,8 @@ export interface ModelInfo {
 }
 
 export type ToWorker =
-  | { type: 'load'; modelUrl: string; backend: BackendChoice }
+  /** `load` numbers the load; everything the worker reports about it carries the number. */
+  | { type: 'load'; load: number; modelUrl: string; backend: BackendChoice }
   | {
       type: 'generate';
       id: number;
@@ -69,11 +70,11 @@ export type ErrorKind =
 export type LoadStage = 'releasing' | 'manifest' | 'backend';
 
 export type FromWorker =
-  | { type: 'load-stage'; stage: LoadStage }
-  | { type: 'file'; progress: FileProgress }
-  | { type: 'compile'; session: string; index: number; count: number; done: boolean }
-  | { type: 'ready'; info: ModelInfo }
-  | { type: 'load-error'; error: WorkerError }
+  | { type: 'load-stage'; load: number; stage: LoadStage }
+  | { type: 'file'; load: number; progress: FileProgress }
+  | { type: 'compile'; load: number; session: string; index: number; count: number; done: boolean }
+  | { type: 'ready'; load: number; info: ModelInfo }
+  | { type: 'load-error'; load: number; error: WorkerError }
   | { type: 'step'; id: number; event: StepEvent }
   | { type: 'done'; id: number; result: GenerateResult }
   | { type: 'run-error'; id: number; error: WorkerError };
