@@ -167,6 +167,13 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
       return true;
     }
 
+    /** Hands a run's outcome (null: it failed) to whoever awaits it and forgets the run. */
+    function settle(id: number, result: GenerateResult | null): void {
+      waiting.get(id)?.resolve(result);
+      waiting.delete(id);
+      cancelFlags.delete(id);
+    }
+
     function handle(msg: FromWorker): void {
       if ('load' in msg && msg.load !== loadId) return;
       switch (msg.type) {
@@ -212,17 +219,13 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
         case 'done': {
           const run = get().run;
           if (run && run.id === msg.id) set({ run: { ...run, status: 'done', result: msg.result } });
-          waiting.get(msg.id)?.resolve(msg.result);
-          waiting.delete(msg.id);
-          cancelFlags.delete(msg.id);
+          settle(msg.id, msg.result);
           return;
         }
         case 'run-error': {
           const run = get().run;
           if (run && run.id === msg.id) set({ run: { ...run, status: msg.error.kind === 'cancelled' ? 'cancelled' : 'error' } });
-          waiting.get(msg.id)?.resolve(null);
-          waiting.delete(msg.id);
-          cancelFlags.delete(msg.id);
+          settle(msg.id, null);
           fail(msg.error);
           if (msg.error.kind === 'device-lost') {
             notify('info', 'Finished videos are kept. The model is being loaded again on a fresh device.', 'Recovering');
@@ -234,9 +237,7 @@ export function createStudio(deps: StudioDeps): StoreApi<StudioState> {
     }
     /** Ends every run the gone worker held; a restarted worker gets the model again. */
     function engineFailed(failure: EngineFailure): void {
-      for (const w of waiting.values()) w.resolve(null);
-      waiting.clear();
-      cancelFlags.clear();
+      for (const id of [...waiting.keys()]) settle(id, null);
       const run = get().run;
       if (run?.status === 'running') set({ run: { ...run, status: 'error' } });
       if (failure.restarted) {
