@@ -29,9 +29,8 @@ def bg_distance(video, bg):
     return np.sqrt(((video - ref) ** 2).sum(0))
 
 
-def centroids(video, bg):
-    """Per-frame (x, y) centroid of a one-object video, weighing each pixel by bg_distance."""
-    weight = bg_distance(video, bg)
+def centroids(weight):
+    """Per-frame (x, y) centroid of a one-object video, weighing each pixel by its bg_distance [T, H, W]."""
     h, w = weight.shape[1:]
     ys, xs = np.mgrid[0:h, 0:w]
     m = weight.sum((1, 2)) + 1e-8
@@ -65,9 +64,10 @@ def main():
         truth = np.mean([render(g, objs, bg, rng) for _ in range(a.n)], 0)
         print(cap)
         for name, vid in (("model", pred), ("data", truth)):
-            cx, cy = centroids(vid, g["backgrounds"][bg])
+            dist = bg_distance(vid, g["backgrounds"][bg])
+            cx, cy = centroids(dist)
             # growing and shrinking change how much of the frame differs from the background
-            mass = 100 * bg_distance(vid, g["backgrounds"][bg]).mean((1, 2)).astype(np.float64)
+            mass = 100 * dist.mean((1, 2)).astype(np.float64)
             print(f"  {name:5s} x {np.round(cx, 1).tolist()}\n        y {np.round(cy, 1).tolist()}\n"
                   f"        m {np.round(mass, 1).tolist()}")
 

@@ -21,7 +21,7 @@ import torch
 sys.path.insert(0, os.path.dirname(__file__))
 from dataset import MotionDataset, Tokenizer, caption, fold_time, latent_shape, render, run_fold, unfold_time  # noqa: E402
 from sample import load, velocity  # noqa: E402
-from t1_layout import centroids  # noqa: E402
+from t1_layout import bg_distance, centroids  # noqa: E402
 
 T_EVAL = 0.999
 
@@ -108,8 +108,8 @@ def main():
     model.eval()
     for m in motions:
         eps = torch.randn(n, *latent_shape(g, fold), generator=torch.Generator().manual_seed(7))
-        px, py = centroids(predict_x0(m, None, eps, T_EVAL).mean(0), g["backgrounds"]["black"])
-        dx, dy = centroids(held[m].mean(0), g["backgrounds"]["black"])
+        px, py = centroids(bg_distance(predict_x0(m, None, eps, T_EVAL).mean(0), g["backgrounds"]["black"]))
+        dx, dy = centroids(bg_distance(held[m].mean(0), g["backgrounds"]["black"]))
         print(f"{m}\n  model x {np.round(px, 1).tolist()}\n  data  x {np.round(dx, 1).tolist()}"
               f"\n  model y {np.round(py, 1).tolist()}\n  data  y {np.round(dy, 1).tolist()}")
 
