@@ -17,13 +17,16 @@ sys.path.insert(0, os.path.dirname(__file__))
 from dataset import _coverage, load_grammar  # noqa: E402
 
 
+def still_frame(shape, centre, half_size, size):
+    """The varying channel of a still object, flattened: -1 on black, 1 inside, as the renderer blends."""
+    return (-1 + 2 * _coverage(shape, np.array([centre]), np.array([half_size]), size, size)[0]).ravel()
+
+
 def candidates(shape, half_sizes, jitter, size):
-    """Every video of the grid (centres every 0.5 px within the jitter, 5 half-sizes), flattened."""
+    """Every frame of the grid (centres every 0.5 px within the jitter, 5 half-sizes), one per row."""
     cs = np.arange(size / 2 - jitter, size / 2 + jitter + 1e-9, 0.5)
     rs = np.linspace(*half_sizes, 5)
-    out = [-1 + 2 * _coverage(shape, np.array([[x, y]]), np.array([r]), size, size)[0]
-           for x in cs for y in cs for r in rs]
-    return np.stack(out).reshape(len(out), -1)
+    return np.stack([still_frame(shape, (x, y), r, size) for x in cs for y in cs for r in rs])
 
 
 def posterior_mean(xt, t, sigma, bank):
@@ -52,7 +55,7 @@ def main():
         for i in range(a.n):
             s = shapes[i % len(shapes)]
             c = size / 2 + rng.uniform(-jit, jit, 2)
-            x0 = (-1 + 2 * _coverage(s, c[None], np.array([rng.uniform(*half)]), size, size)[0]).ravel()
+            x0 = still_frame(s, c, rng.uniform(*half), size)
             xt = (1 - t) * x0 + sigma * rng.standard_normal(x0.size)
             known += ((posterior_mean(xt, t, sigma, banks[s]) - x0) ** 2).mean() / a.n
             blind += ((posterior_mean(xt, t, sigma, both) - x0) ** 2).mean() / a.n
