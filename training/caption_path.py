@@ -4,15 +4,22 @@ cross-attention is from uniform over the caption tokens, and how much its output
 (y_embedder's output averaged over a caption's tokens, minus its mean over the motion x speed
 variants of the same caption; 16 base captions). train.py --caption-gain acts on that spread.
 
-  /usr/bin/python3 training/caption_path.py RUN [RUN ...]
+With --shapes: where the circle / square difference goes in the blocks, against red / blue for
+scale. A red circle standing still on black, noised to t in the shape window (0.9, 0.85), is given
+the captions "a red {circle, square, triangle} ..." and "a blue circle ..."; per block, how much
+the cross-attention output and the block's output change with the caption, and how much the
+velocity does.
+
+  /usr/bin/python3 training/caption_path.py [--shapes] RUN [RUN ...]
 """
 import os
 import sys
 
+import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import MotionDataset, Tokenizer, caption, latent_shape, motion_variants, run_fold  # noqa: E402
+from dataset import MotionDataset, Tokenizer, caption, fold_time, latent_shape, motion_variants, render, run_fold  # noqa: E402
 from sample import load, velocity  # noqa: E402
 from stdit3 import MultiHeadCrossAttention  # noqa: E402
 from train import mean_caption_embedding  # noqa: E402
@@ -61,14 +68,61 @@ def cross_attention(model, text, g, tok, fold, n=8, t=0.999):
              outs["right"][i][1].norm(dim=-1).mean().item()) for i in range(len(outs["right"]))]
 
 
+SHAPE_CAPTIONS = {k: f"a {k} standing still on a black background"
+                  for k in ("red circle", "red square", "red triangle", "blue circle")}
+PAIRS = (("red circle", "red square"), ("red circle", "red triangle"), ("red circle", "blue circle"))
+
+
+def shape_path(model, text, ds, tok, fold, t, n=8):
+    """Per block (spatial 0, temporal 0, spatial 1, ...): mean |change| over tokens of the
+    cross-attention output and of the block output between captions, for the pairs of PAIRS, plus
+    the velocity's; all on the same noisy red circle videos."""
+    g = ds.g
+    objs = [{"color": "red", "shape": "circle", "motion": "static", "speed": None}]
+    x0 = torch.stack([torch.from_numpy(render(g, objs, "black", np.random.default_rng([7, i]))) for i in range(n)])
+    x0 = fold_time(x0, fold)
+    eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0))
+    xt = (1 - t) * x0 + t * eps
+    blocks = [b for pair in zip(model.spatial_blocks, model.temporal_blocks) for b in pair]
+    records = []
+    hooks = [m.register_forward_hook(lambda _m, _i, out: records.append(out))
+             for b in blocks for m in (b.cross_attn, b)]
+    outs = {}
+    try:
+        for k, c in SHAPE_CAPTIONS.items():
+            ids, mask = tok.encode(c)
+            ids, mask = torch.tensor([ids] * n), torch.tensor([mask] * n)
+            records.clear()
+            v = velocity(model, g, xt, t, text(ids, mask), mask)
+            outs[k] = list(records) + [v.flatten(2).transpose(1, 2)]
+    finally:
+        for h in hooks:
+            h.remove()
+    return {pair: [(outs[pair[0]][i] - outs[pair[1]][i]).norm(dim=-1).mean().item() for i in range(len(outs[pair[0]]))]
+            for pair in PAIRS}
+
+
+
 def main():
-    runs = sys.argv[1:]
+    shapes = "--shapes" in sys.argv[1:]
+    runs = [r for r in sys.argv[1:] if r != "--shapes"]
     if not runs:
-        sys.exit("usage: caption_path.py RUN [RUN ...]")
+        sys.exit("usage: caption_path.py [--shapes] RUN [RUN ...]")
     torch.set_num_threads(2)
     ds = MotionDataset(seed=0)
     tok = Tokenizer(ds.g)
     for run in runs:
+        if shapes:
+            model, text, cfg, ck = load(run)
+            print(f"run {run} step {ck['step']}: mean |change| per token with the caption, on red circles standing still")
+            for t in (0.9, 0.85):
+                with torch.no_grad():
+                    d = shape_path(model, text, ds, tok, run_fold(cfg["train"]), t)
+                names = [f"{kind} {'ST'[j % 2]}{j // 2}" for j in range(2 * cfg["model"]["depth"]) for kind in ("xattn", "block")]
+                print(f"  t={t}: " + "; ".join(f"{a} vs {b}" for a, b in PAIRS))
+                for i, name in enumerate(names + ["velocity"]):
+                    print(f"    {name:9s} " + "  ".join(f"{d[pair][i]:8.4f}" for pair in PAIRS))
+            continue
         model, text, cfg, ck = load(run)
         with torch.no_grad():
             spread = motion_spread(model, text, ds, tok)
