@@ -154,7 +154,8 @@ SUBSET_KEYS = ("colors", "shapes", "motions", "speeds", "backgrounds")
 
 
 def check_subset(g, subset):
-    """A training slice of the grammar: {key: [names]} for keys of SUBSET_KEYS, plus an optional
+    """A training slice of the grammar: {key: [names]} for keys of SUBSET_KEYS (drawn uniformly from
+    the list, so a name listed twice is drawn twice as often), plus an optional
     "twoObjectProb" and an optional "fraction" (the share of samples drawn from the slice, the rest
     from the whole grammar; default 1). Raises ValueError naming what is wrong; returns the subset."""
     if not isinstance(subset, dict):
