@@ -102,7 +102,6 @@ def shape_path(model, text, ds, tok, fold, t, n=8):
             for pair in PAIRS}
 
 
-
 def main():
     shapes = "--shapes" in sys.argv[1:]
     runs = [r for r in sys.argv[1:] if r != "--shapes"]
@@ -112,8 +111,8 @@ def main():
     ds = MotionDataset(seed=0)
     tok = Tokenizer(ds.g)
     for run in runs:
+        model, text, cfg, ck = load(run)
         if shapes:
-            model, text, cfg, ck = load(run)
             print(f"run {run} step {ck['step']}: mean |change| per token with the caption, on red circles standing still")
             for t in (0.9, 0.85):
                 with torch.no_grad():
@@ -123,7 +122,6 @@ def main():
                 for i, name in enumerate(names + ["velocity"]):
                     print(f"    {name:9s} " + "  ".join(f"{d[pair][i]:8.4f}" for pair in PAIRS))
             continue
-        model, text, cfg, ck = load(run)
         with torch.no_grad():
             spread = motion_spread(model, text, ds, tok)
             blocks = cross_attention(model, text, ds.g, tok, run_fold(cfg["train"]))
