@@ -73,33 +73,39 @@ SHAPE_CAPTIONS = {k: f"a {k} standing still on a black background"
 PAIRS = (("red circle", "red square"), ("red circle", "red triangle"), ("red circle", "blue circle"))
 
 
-def shape_path(model, text, ds, tok, fold, t, n=8):
-    """Per block (spatial 0, temporal 0, spatial 1, ...): mean |change| over tokens of the
-    cross-attention output and of the block output between captions, for the pairs of PAIRS, plus
-    the velocity's; all on the same noisy red circle videos."""
+def shape_path(model, text, ds, tok, fold, ts, n=8):
+    """For each t of ts, per block (spatial 0, temporal 0, spatial 1, ...): mean |change| over tokens
+    of the cross-attention output and of the block output between captions, for the pairs of PAIRS,
+    plus the velocity's; all on the same noisy red circle videos and noise."""
     g = ds.g
     objs = [{"color": "red", "shape": "circle", "motion": "static", "speed": None}]
     x0 = torch.stack([torch.from_numpy(render(g, objs, "black", np.random.default_rng([7, i]))) for i in range(n)])
     x0 = fold_time(x0, fold)
     eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0))
-    xt = (1 - t) * x0 + t * eps
+    captions = {}
+    for k, c in SHAPE_CAPTIONS.items():
+        ids, mask = tok.encode(c)
+        ids, mask = torch.tensor([ids] * n), torch.tensor([mask] * n)
+        captions[k] = (text(ids, mask), mask)
     blocks = [b for pair in zip(model.spatial_blocks, model.temporal_blocks) for b in pair]
     records = []
     hooks = [m.register_forward_hook(lambda _m, _i, out: records.append(out))
              for b in blocks for m in (b.cross_attn, b)]
-    outs = {}
+    result = {}
     try:
-        for k, c in SHAPE_CAPTIONS.items():
-            ids, mask = tok.encode(c)
-            ids, mask = torch.tensor([ids] * n), torch.tensor([mask] * n)
-            records.clear()
-            v = velocity(model, g, xt, t, text(ids, mask), mask)
-            outs[k] = list(records) + [v.flatten(2).transpose(1, 2)]
+        for t in ts:
+            xt = (1 - t) * x0 + t * eps
+            outs = {}
+            for k, (y, mask) in captions.items():
+                records.clear()
+                v = velocity(model, g, xt, t, y, mask)
+                outs[k] = list(records) + [v.flatten(2).transpose(1, 2)]
+            result[t] = {pair: [(a - b).norm(dim=-1).mean().item() for a, b in zip(outs[pair[0]], outs[pair[1]])]
+                         for pair in PAIRS}
     finally:
         for h in hooks:
             h.remove()
-    return {pair: [(outs[pair[0]][i] - outs[pair[1]][i]).norm(dim=-1).mean().item() for i in range(len(outs[pair[0]]))]
-            for pair in PAIRS}
+    return result
 
 
 def main():
@@ -114,10 +120,10 @@ def main():
         model, text, cfg, ck = load(run)
         if shapes:
             print(f"run {run} step {ck['step']}: mean |change| per token with the caption, on red circles standing still")
-            for t in (0.9, 0.85):
-                with torch.no_grad():
-                    d = shape_path(model, text, ds, tok, run_fold(cfg["train"]), t)
-                names = [f"{kind} {'ST'[j % 2]}{j // 2}" for j in range(2 * cfg["model"]["depth"]) for kind in ("xattn", "block")]
+            with torch.no_grad():
+                by_t = shape_path(model, text, ds, tok, run_fold(cfg["train"]), (0.9, 0.85))
+            names = [f"{kind} {'ST'[j % 2]}{j // 2}" for j in range(2 * cfg["model"]["depth"]) for kind in ("xattn", "block")]
+            for t, d in by_t.items():
                 print(f"  t={t}: " + "; ".join(f"{a} vs {b}" for a, b in PAIRS))
                 for i, name in enumerate(names + ["velocity"]):
                     print(f"    {name:9s} " + "  ".join(f"{d[pair][i]:8.4f}" for pair in PAIRS))
