@@ -56,8 +56,7 @@ def cross_attention(model, text, g, tok, fold, n=8, t=0.999):
     MultiHeadCrossAttention.forward = hooked
     try:
         for m in ("right", "left", "down"):
-            ids, mask = tok.encode(f"a red circle moving {m} quickly on a black background")
-            ids, mask = torch.tensor([ids] * n), torch.tensor([mask] * n)
+            ids, mask = map(torch.from_numpy, tok.encode_batch([f"a red circle moving {m} quickly on a black background"] * n))
             records.clear()
             velocity(model, g, eps, t, text(ids, mask), mask)
             outs[m] = list(records)
@@ -84,8 +83,7 @@ def shape_path(model, text, ds, tok, fold, ts, n=8):
     eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0))
     captions = {}
     for k, c in SHAPE_CAPTIONS.items():
-        ids, mask = tok.encode(c)
-        ids, mask = torch.tensor([ids] * n), torch.tensor([mask] * n)
+        ids, mask = map(torch.from_numpy, tok.encode_batch([c] * n))
         captions[k] = (text(ids, mask), mask)
     blocks = [b for pair in zip(model.spatial_blocks, model.temporal_blocks) for b in pair]
     records = []
