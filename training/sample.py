@@ -51,7 +51,9 @@ def velocity(model, g, x, t, y, mask):
 
 
 @torch.no_grad()
-def generate(model, text, tok, g, prompt, seed, steps=30, cfg_scale=7.0, fold=1):
+def generate(model, text, tok, g, prompt, seed, steps=30, cfg_scale=7.0, fold=1, shift=1.0):
+    """Euler RFLOW from seed's noise; shift > 1 spends more of the steps near t = 1 (t' = s u / (1 + (s - 1) u)
+    over u = 1 - i / steps, the timestep transform training's --t-shift uses), 1 gives the engine's steps."""
     v = g["video"]
     ids, mask = tok.encode(prompt)
     ids, mask = torch.tensor([ids]), torch.tensor([mask])
@@ -59,7 +61,7 @@ def generate(model, text, tok, g, prompt, seed, steps=30, cfg_scale=7.0, fold=1)
     y_null = model.y_embedder.y_embedding[None, None]
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn((1, *latent_shape(g, fold)), generator=gen)
-    ts = [(1 - i / steps) * 1000 for i in range(steps)]
+    ts = [1000 * shift * u / (1 + (shift - 1) * u) for u in (1 - i / steps for i in range(steps))]
     fps = torch.full((2,), float(v["fps"]))
     for i, t in enumerate(ts):
         out = model(torch.cat([z, z]), torch.tensor([t, t]), torch.cat([y, y_null]), torch.cat([mask, mask]),

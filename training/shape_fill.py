@@ -7,7 +7,12 @@ from the border's mean colour (a diagnostic, not the evaluator).
   /usr/bin/python3 training/shape_fill.py --run shp --seeds 4 --caption "a red {shape} standing still on a black background"
 
 --show also prints frame 0 of each variant's first seed as characters, darker for farther from the
-background (" " under 0.1, "@" at 0.9 and over), to see what the model draws.
+background (" " under 0.1, "@" at 0.9 and over), to see what the model draws. --steps and --shift
+change the sampler's steps (is the silhouette a discretisation error?).
+
+--denoise T,T,... instead noises one rendered video of each shape (the first caption's words, seed 0's
+noise) to each t and prints the model's one-step clean prediction x0 = x_t + t v under each shape's
+caption: does the model take the shape from the caption or from the noisy video?
 """
 import argparse
 import os
@@ -17,8 +22,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import Tokenizer, load_grammar, run_fold  # noqa: E402
-from sample import generate, load  # noqa: E402
+from dataset import Tokenizer, fold_time, load_grammar, parse_caption, render, run_fold, unfold_time  # noqa: E402
+from sample import generate, load, velocity  # noqa: E402
 
 SHAPES = ("circle", "square", "triangle")
 OBJECT_DISTANCE = 0.3  # a pixel this far from the background is the object's
@@ -55,6 +60,26 @@ def classify(f):
     return "square" if f >= 0.9 else "circle" if f >= 0.64 else "triangle"
 
 
+def denoise(model, text, tok, g, fold, template, ts):
+    """For each shape: render it (template's words, rng seed 0), noise it to each t (noise seed 0) and
+    print the clean prediction x0 = x_t + t v under each shape's caption, its fill and class."""
+    captions = {s: template.format(shape=s) for s in SHAPES}
+    ys = {}
+    for s, c in captions.items():
+        ids, mask = map(torch.from_numpy, tok.encode_batch([c]))
+        ys[s] = (text(ids, mask), mask)
+    for true in SHAPES:
+        objs, bg = parse_caption(g, captions[true])
+        x0 = fold_time(torch.from_numpy(render(g, objs, bg, np.random.default_rng(0)))[None], fold)
+        eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0))
+        for t in ts:
+            xt = (1 - t) * x0 + t * eps
+            for s in SHAPES:
+                pred = xt + t * velocity(model, g, xt, t, *ys[s])
+                d = border_distance(((unfold_time(pred, fold)[0].permute(1, 2, 3, 0).clamp(-1, 1) + 1) / 2).numpy())
+                print(f"a noisy {true} at t={t}, captioned {s}: x0 fill {fill(d):.2f} ({classify(fill(d))})\n{picture(d[0])}")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--run", required=True)
@@ -62,7 +87,18 @@ def main():
     p.add_argument("--cfg", type=float, default=2.0)
     p.add_argument("--caption", action="append", help="a caption with {shape} (repeatable)")
     p.add_argument("--show", action="store_true", help="print frame 0 of each variant's first seed")
+    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--shift", type=float, default=1.0, help="sampler timestep shift (1: the engine's steps)")
+    p.add_argument("--denoise", default="", help="comma-separated t values: one-step predictions from noised renders")
     a = p.parse_args()
+    try:
+        ts = [float(t) for t in a.denoise.split(",")] if a.denoise else []
+    except ValueError:
+        p.error(f"--denoise takes comma-separated numbers, got {a.denoise!r}")
+    if any(not 0 < t <= 1 for t in ts):
+        p.error(f"--denoise values must be in (0, 1], got {a.denoise!r}")
+    if a.steps < 1 or a.shift <= 0:
+        p.error("--steps must be >= 1 and --shift > 0")
     torch.set_num_threads(2)
     model, text, cfg, ck = load(a.run)
     g = load_grammar()
@@ -71,12 +107,17 @@ def main():
     captions = a.caption or ["a red {shape} standing still on a black background",
                              "a green {shape} moving left slowly on a white background",
                              "a yellow {shape} moving down quickly on a navy background"]
-    print(f"run {a.run} step {ck['step']}, cfg {a.cfg}, {a.seeds} seeds")
+    if ts:
+        print(f"run {a.run} step {ck['step']}")
+        with torch.no_grad():
+            denoise(model, text, tok, g, fold, captions[0], ts)
+        return
+    print(f"run {a.run} step {ck['step']}, cfg {a.cfg}, {a.seeds} seeds, {a.steps} steps, shift {a.shift}")
     right = total = 0
     for c in captions:
         row = []
         for s in SHAPES:
-            dists = [border_distance(generate(model, text, tok, g, c.format(shape=s), seed, 30, a.cfg, fold)) for seed in range(a.seeds)]
+            dists = [border_distance(generate(model, text, tok, g, c.format(shape=s), seed, a.steps, a.cfg, fold, a.shift)) for seed in range(a.seeds)]
             if a.show:
                 print(f"{c.format(shape=s)} (seed 0, frame 0):\n{picture(dists[0][0])}")
             fs = [fill(d) for d in dists]
