@@ -94,8 +94,13 @@ class Trainer:
                 text_cfg["embed_std"] = args.text_embed_std
         fold = args.temporal_fold
         same_shape = base and run_fold(base["config"]["train"]) == fold
+        model_cfg = dict(base["config"]["model"]) if same_shape else make_config(args.preset, self.ds.g, fold)
+        if args.grow_depth and not ck:
+            if not base or args.grow_depth <= model_cfg["depth"]:
+                sys.exit(f"--grow-depth {args.grow_depth}: needs --init-from a run of the same latent layout and a depth under {args.grow_depth}")
+            model_cfg["depth"] = args.grow_depth
         self.cfg = ck["config"] if ck else {
-            "model": base["config"]["model"] if same_shape else make_config(args.preset, self.ds.g, fold),
+            "model": model_cfg,
             "text": text_cfg,
             "train": dict(batch=args.batch, lr=args.lr, warmup=args.warmup, ema=args.ema, amp=args.amp, fps=self.ds.g["video"]["fps"],
                           preset=base["config"]["train"]["preset"] if same_shape else args.preset,
@@ -144,8 +149,8 @@ class Trainer:
         self.opt = adamw(self.params)
         self.ema = {"model": copy.deepcopy(self.model.state_dict()), "text": copy.deepcopy(self.text.state_dict())}
         if base:
-            self.ema["model"] = {k: base["ema"]["model"][k] if base["ema"]["model"][k].shape == v.shape else v.clone()
-                                 for k, v in self.ema["model"].items()}
+            be = base["ema"]["model"]
+            self.ema["model"] = {k: be[k] if k in be and be[k].shape == v.shape else v.clone() for k, v in self.ema["model"].items()}
         if args.caption_gain != 1 and ck:
             sys.exit(f"--caption-gain applies when a run starts; run {args.run} already has a checkpoint")
         if args.freeze_caption_proj and ck and not self.cfg["train"].get("freeze_caption_proj"):
@@ -182,10 +187,15 @@ class Trainer:
 
     def load_matching(self, state):
         """Loads the base run's tensors whose shapes match; the rest (the patch embedder and final
-        layer when the latent layout changes) keep their fresh init. Returns the names not loaded."""
+        layer when the latent layout changes) keep their fresh init. Blocks the base run lacks
+        (--grow-depth) come after its own, with their attention, cross-attention and MLP outputs
+        zeroed, so they start as identities and the grown model computes what the base run did.
+        Returns the names not loaded."""
         own = self.model.state_dict()
-        fresh = sorted(k for k in own if state[k].shape != own[k].shape)
-        self.model.load_state_dict({k: own[k] if k in fresh else state[k] for k in own})
+        fresh = sorted(k for k in own if k not in state or state[k].shape != own[k].shape)
+        new_out = (".attn.proj.", ".cross_attn.proj.", ".mlp.fc2.")
+        self.model.load_state_dict({k: (torch.zeros_like(own[k]) if k not in state and any(o in k for o in new_out) else own[k])
+                                    if k in fresh else state[k] for k in own})
         return fresh
 
     def keep_text(self, base, categories, std):
@@ -447,6 +457,8 @@ def main():
                    help="new run with --freeze-text: init std of the word and position embeddings")
     p.add_argument("--unfreeze-text", action="store_true",
                    help="train the text encoder from here on (a resumed run that had it frozen; logged in config.json)")
+    p.add_argument("--grow-depth", type=int, default=0,
+                   help="new run from --init-from: this many spatial/temporal block pairs, the base run's first, the added ones starting as identities")
     p.add_argument("--keep-text", action="store_true",
                    help="new run with --init-from: keep that run's text encoder instead of a random one (frozen with --freeze-text)")
     p.add_argument("--text-init", default="",
