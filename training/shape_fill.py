@@ -77,7 +77,8 @@ def denoise(model, text, tok, g, fold, template, ts):
             for s in SHAPES:
                 pred = xt + t * velocity(model, g, xt, t, *ys[s])
                 d = border_distance(((unfold_time(pred, fold)[0].permute(1, 2, 3, 0).clamp(-1, 1) + 1) / 2).numpy())
-                print(f"a noisy {true} at t={t}, captioned {s}: x0 fill {fill(d):.2f} ({classify(fill(d))})\n{picture(d[0])}")
+                f = fill(d)
+                print(f"a noisy {true} at t={t}, captioned {s}: x0 fill {f:.2f} ({classify(f)})\n{picture(d[0])}")
 
 
 def main():

@@ -96,7 +96,7 @@ class Trainer:
         same_shape = base and run_fold(base["config"]["train"]) == fold
         model_cfg = dict(base["config"]["model"]) if same_shape else make_config(args.preset, self.ds.g, fold)
         if args.grow_depth and not ck:
-            if not base or args.grow_depth <= model_cfg["depth"]:
+            if not same_shape or args.grow_depth <= model_cfg["depth"]:
                 sys.exit(f"--grow-depth {args.grow_depth}: needs --init-from a run of the same latent layout and a depth under {args.grow_depth}")
             model_cfg["depth"] = args.grow_depth
         self.cfg = ck["config"] if ck else {
