@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from dataset import Tokenizer, latent_shape, load_grammar, read_prompts, run_fold, unfold_time  # noqa: E402
 from stdit3 import STDiT3  # noqa: E402
 from text_encoder import TextEncoder  # noqa: E402
-from train import load_checkpoint, run_checkpoint  # noqa: E402
+from train import load_checkpoint, run_checkpoint, shift_t  # noqa: E402
 
 
 def write_png(path, img):
@@ -52,8 +52,8 @@ def velocity(model, g, x, t, y, mask):
 
 @torch.no_grad()
 def generate(model, text, tok, g, prompt, seed, steps=30, cfg_scale=7.0, fold=1, shift=1.0):
-    """Euler RFLOW from seed's noise; shift > 1 spends more of the steps near t = 1 (t' = s u / (1 + (s - 1) u)
-    over u = 1 - i / steps, the timestep transform training's --t-shift uses), 1 gives the engine's steps."""
+    """Euler RFLOW from seed's noise; shift > 1 spends more of the steps near t = 1 (shift_t over
+    u = 1 - i / steps, the transform training's --t-shift uses), 1 gives the engine's steps."""
     v = g["video"]
     ids, mask = tok.encode(prompt)
     ids, mask = torch.tensor([ids]), torch.tensor([mask])
@@ -61,7 +61,7 @@ def generate(model, text, tok, g, prompt, seed, steps=30, cfg_scale=7.0, fold=1,
     y_null = model.y_embedder.y_embedding[None, None]
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn((1, *latent_shape(g, fold)), generator=gen)
-    ts = [1000 * shift * u / (1 + (shift - 1) * u) for u in (1 - i / steps for i in range(steps))]
+    ts = [1000 * shift_t(1 - i / steps, shift) for i in range(steps)]
     fps = torch.full((2,), float(v["fps"]))
     for i, t in enumerate(ts):
         out = model(torch.cat([z, z]), torch.tensor([t, t]), torch.cat([y, y_null]), torch.cat([mask, mask]),
@@ -70,8 +70,12 @@ def generate(model, text, tok, g, prompt, seed, steps=30, cfg_scale=7.0, fold=1,
         vel = vu + cfg_scale * (vc - vu)
         dt = (t - (ts[i + 1] if i + 1 < steps else 0.0)) / 1000
         z = z + vel * dt
-    z = unfold_time(z, fold)
-    return ((z[0].permute(1, 2, 3, 0).clamp(-1, 1) + 1) / 2).numpy()  # [T,H,W,3] in [0,1]
+    return to_video(z, fold)
+
+
+def to_video(z, fold):
+    """A (time-folded) latent [1, C, T, H, W] in [-1, 1] -> the video [T, H, W, 3] in [0, 1] (numpy)."""
+    return ((unfold_time(z, fold)[0].permute(1, 2, 3, 0).clamp(-1, 1) + 1) / 2).numpy()
 
 
 def main():

@@ -22,8 +22,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dataset import Tokenizer, fold_time, load_grammar, parse_caption, render, run_fold, unfold_time  # noqa: E402
-from sample import generate, load, velocity  # noqa: E402
+from dataset import Tokenizer, fold_time, load_grammar, parse_caption, render, run_fold  # noqa: E402
+from sample import generate, load, to_video, velocity  # noqa: E402
 
 SHAPES = ("circle", "square", "triangle")
 OBJECT_DISTANCE = 0.3  # a pixel this far from the background is the object's
@@ -76,7 +76,7 @@ def denoise(model, text, tok, g, fold, template, ts):
             xt = (1 - t) * x0 + t * eps
             for s in SHAPES:
                 pred = xt + t * velocity(model, g, xt, t, *ys[s])
-                d = border_distance(((unfold_time(pred, fold)[0].permute(1, 2, 3, 0).clamp(-1, 1) + 1) / 2).numpy())
+                d = border_distance(to_video(pred, fold))
                 f = fill(d)
                 print(f"a noisy {true} at t={t}, captioned {s}: x0 fill {f:.2f} ({classify(f)})\n{picture(d[0])}")
 

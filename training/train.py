@@ -55,6 +55,11 @@ T_HIGH_FROM = 0.8  # the default lower end of --t-high's range
 CAPTION_GAIN_WORDS = ("motions", "shapes")  # word categories --caption-gain can amplify
 
 
+def shift_t(t, shift):
+    """Open-Sora's timestep transform t' = s t / (1 + (s - 1) t): s > 1 moves t towards the noise end."""
+    return shift * t / (1 + (shift - 1) * t)
+
+
 def sample_t(n, gen, shift=1.0, high=0.0, high_from=T_HIGH_FROM):
     # half uniform, half logit-normal: plain RFLOW sampling visits all t evenly, while mid-range
     # t carries most of the learning signal. shift > 1 moves t towards the noise end
@@ -64,7 +69,7 @@ def sample_t(n, gen, shift=1.0, high=0.0, high_from=T_HIGH_FROM):
     ln = torch.sigmoid(torch.randn(n, generator=gen))
     pick = torch.rand(n, generator=gen) < 0.5
     t = torch.where(pick, u, ln)
-    t = shift * t / (1 + (shift - 1) * t)
+    t = shift_t(t, shift)
     # a fraction `high` from U(high_from, 1): the few steps in which a sampler lays out the video, where
     # the shape and motion words are the only information and a plain schedule spends ~10% of samples
     if high > 0:
