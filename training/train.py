@@ -66,8 +66,8 @@ def shift_t(t, shift):
 def object_weight(video, weight, reach=OBJECT_REACH):
     """Loss weight per pixel [B, 1, T, H, W] of videos [B, 3, T, H, W]: 1 + `weight` within `reach`
     pixels of an object (a colour off the video's per-channel median, its background), scaled to mean
-    1 per video. Objects are a few percent of the pixels and what tells a square from a circle is a
-    few pixels at its corners, so an unweighted loss barely rewards drawing them; the reach takes in
+    1 per video. An object covers under a tenth of the pixels and what tells a square from a circle is
+    a few pixels at its corners, so an unweighted loss barely rewards drawing them; the reach takes in
     the background a circle leaves where a square's corners would be."""
     background = video.flatten(2).median(-1).values[..., None, None, None]
     near = ((video - background).abs().amax(1, keepdim=True) > 0.05).float()
@@ -527,7 +527,7 @@ def main():
         p.error(f"--temporal-fold must divide the grammar's {frames} frames, got {args.temporal_fold}")
     if args.t_high_from is not None and not 0 <= args.t_high_from < 1:
         p.error(f"--t-high-from must be in [0, 1), got {args.t_high_from}")
-    if args.object_weight is not None and args.object_weight < 0:
+    if args.object_weight is not None and not args.object_weight >= 0:
         p.error(f"--object-weight must be >= 0, got {args.object_weight}")
     if args.text_init and args.keep_text:
         p.error("--text-init and --keep-text both choose the text encoder: give one")
