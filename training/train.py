@@ -52,7 +52,8 @@ def autocast(amp):
 
 
 # pixels around an object that --object-weight weights too: a circle's bounding-box corners lie
-# up to 0.41 of its half-size (5.5 px at most, so ~2.3 px) outside it
+# 0.41 of its half-size outside it, ~2.3 px at the largest still or moving one (5.5 px; a growing
+# one reaches 8 px, ~3.3 px)
 OBJECT_REACH = 3
 T_HIGH_FROM = 0.8  # the default lower end of --t-high's range
 CAPTION_GAIN_WORDS = ("motions", "shapes")  # word categories --caption-gain can amplify
@@ -284,12 +285,14 @@ class Trainer:
         return report
 
     def batch(self, b):
-        """Folded videos, caption ids and masks, and the per-value loss weight (folded the same way)."""
+        """Folded videos, caption ids and masks, and the per-value loss weight (folded the same way;
+        1 without --object-weight, so unweighted runs skip computing it)."""
         start = self.samples
         vids, caps = zip(*[self.ds[start + i] for i in range(b)])
         video = torch.from_numpy(np.stack(vids))
         fold = run_fold(self.cfg["train"])
-        weight = fold_time(object_weight(video, self.cfg["train"].get("object_weight", 0.0)).expand_as(video), fold)
+        w = self.cfg["train"].get("object_weight", 0.0)
+        weight = fold_time(object_weight(video, w).expand_as(video), fold) if w else 1.0
         return (fold_time(video, fold), *map(torch.from_numpy, self.tok.encode_batch(caps)), weight)
 
     def train_step(self, lr_factor=1.0):
