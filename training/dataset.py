@@ -156,8 +156,10 @@ SUBSET_KEYS = ("colors", "shapes", "motions", "speeds", "backgrounds")
 def check_subset(g, subset):
     """A training slice of the grammar: {key: [names]} for keys of SUBSET_KEYS (drawn uniformly from
     the list, so a name listed twice is drawn twice as often), plus an optional
-    "twoObjectProb" and an optional "fraction" (the share of samples drawn from the slice, the rest
-    from the whole grammar; default 1). Raises ValueError naming what is wrong; returns the subset."""
+    "twoObjectProb", an optional "fraction" (the share of samples drawn from the slice, the rest
+    from the whole grammar; default 1) and an optional "render" ({"centerJitter": px, "halfSize":
+    [lo, hi]}, overriding grammar.json's render values for the slice's samples). Raises ValueError
+    naming what is wrong; returns the subset."""
     if not isinstance(subset, dict):
         raise ValueError("a subset is a JSON object")
     for k, v in subset.items():
@@ -169,8 +171,11 @@ def check_subset(g, subset):
             if not isinstance(v, (int, float)) or not 0 < v <= 1:
                 raise ValueError(f"subset fraction must be a number in (0, 1], got {v!r}")
             continue
+        if k == "render":
+            check_render_override(v)
+            continue
         if k not in SUBSET_KEYS:
-            raise ValueError(f"subset key {k!r} is not one of {SUBSET_KEYS}, twoObjectProb or fraction")
+            raise ValueError(f"subset key {k!r} is not one of {SUBSET_KEYS}, twoObjectProb, fraction or render")
         known = g[k]
         if not isinstance(v, list) or not v or any(x not in known for x in v):
             raise ValueError(f"subset {k} must be a non-empty list of names from grammar.json {k}, got {v!r}")
@@ -181,12 +186,25 @@ def check_subset(g, subset):
     return subset
 
 
+def check_render_override(r):
+    if not isinstance(r, dict) or not r or any(k not in ("centerJitter", "halfSize") for k in r):
+        raise ValueError(f"subset render must be an object with centerJitter and/or halfSize, got {r!r}")
+    j = r.get("centerJitter", 0)
+    if not isinstance(j, (int, float)) or not 0 <= j <= 8:
+        raise ValueError(f"subset render centerJitter must be a number of pixels in [0, 8], got {j!r}")
+    h = r.get("halfSize", [4, 4])
+    if not (isinstance(h, list) and len(h) == 2 and all(isinstance(x, (int, float)) for x in h) and 2 <= h[0] <= h[1] <= 8):
+        raise ValueError(f"subset render halfSize must be [lo, hi] with 2 <= lo <= hi <= 8, got {h!r}")
+
+
 class MotionDataset:
     def __init__(self, seed=0, grammar=None, subset=None):
         self.g = grammar or load_grammar()
         self.seed = seed
         self.heldout = {(h["color"], h["shape"], h["motion"], h["speed"], h["background"]) for h in self.g["heldout"]}
         self.subset = check_subset(self.g, subset) if subset else {}
+        # the grammar the slice's samples are rendered with
+        self.slice_g = {**self.g, "render": {**self.g["render"], **self.subset["render"]}} if "render" in self.subset else self.g
 
     def _choices(self, key, part):
         return part.get(key, list(self.g[key]))
@@ -202,7 +220,11 @@ class MotionDataset:
 
     def spec(self, index):
         """The objects and background of sample `index` (never a held-out combination), drawn from
-        the subset's slice of the grammar when there is one."""
+        the subset's slice of the grammar when there is one, and the rng that renders it."""
+        return self._spec(index)[:3]
+
+    def _spec(self, index):
+        """spec and the grammar to render it with (the slice's render values when drawn from it)."""
         g = self.g
         rng = np.random.default_rng([self.seed, index])
         part = self.subset
@@ -220,11 +242,11 @@ class MotionDataset:
                 continue
             if any(combo_key(o, bg) in self.heldout for o in objs):
                 continue
-            return objs, bg, rng
+            return objs, bg, rng, (self.slice_g if part is self.subset else g)
 
     def __getitem__(self, index):
-        objs, bg, rng = self.spec(index)
-        return render(self.g, objs, bg, rng), caption(self.g, objs, bg)
+        objs, bg, rng, rg = self._spec(index)
+        return render(rg, objs, bg, rng), caption(self.g, objs, bg)
 
 
 def read_prompts(path):
