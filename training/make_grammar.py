@@ -41,7 +41,7 @@ G = {
     # placed anywhere. With uniform placement the mean video given a caption is a smear whatever the
     # shape or motion, and the loss barely rewarded reading those words (training/README.md).
     "render": {"halfSize": [4.0, 5.5], "scaleRange": {"slow": [3.5, 6.0], "fast": [2.5, 8.0]},
-               "twoObjectProb": 0.25, "centerJitter": 4.0},
+               "twoObjectProb": 0.25, "centerJitter": 1.0},
     "templates": {
         "motion": "{phrase} {speed}",
         "object": "a {color} {shape} {motion}",
