@@ -24,9 +24,41 @@ describe('measure', () => {
     ['square', 4.5],
     ['triangle', 5],
     ['circle', 5.5],
-  ])('tells a %s (half-size %f) by its fill ratio', (shape, r) => {
+  ])('tells a %s (half-size %f) by the renderer shape that fits it best', (shape, r) => {
     const v = render([128, 128, 128], [{ shape, rgb: [255, 0, 0], at: still(15.3, 16.7, r) }]);
     expect(measureObjects(g, v, 1).objects[0]!.shape).toBe(shape);
+  });
+
+  it('tells every shape at the sizes, positions and motions the grammar draws', () => {
+    let seed = 7;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const wrong: string[] = [];
+    for (const shape of g.shapes) {
+      for (let i = 0; i < 12; i++) {
+        const r = 3.5 + 4.5 * rand();
+        const [x, y] = [12 + 8 * rand(), 12 + 8 * rand()];
+        const [vx, vy] = i % 2 ? [2.4 * (rand() - 0.5), 2.4 * (rand() - 0.5)] : [0, 0];
+        const v = render([0, 0, 100], [{ shape, rgb: [0, 200, 0], at: (t) => ({ x: x + vx * (t - 7.5), y: y + vy * (t - 7.5), r }) }]);
+        const got = measureObjects(g, v, 1).objects[0]!.shape;
+        if (got !== shape) wrong.push(`${shape} r=${r.toFixed(2)} -> ${got}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('keeps a square a square despite a two-pixel bump on its edge and a stray speck', () => {
+    const v = render([0, 0, 0], [{ shape: 'square', rgb: [255, 255, 255], at: still(16, 16, 4.5) }]);
+    const set = (t: number, x: number, y: number) => v.rgb.fill(1, ((t * 32 + y) * 32 + x) * 3, ((t * 32 + y) * 32 + x) * 3 + 3);
+    for (let t = 0; t < 16; t++) {
+      set(t, 10, 17);
+      set(t, 10, 18);
+      set(t, 28, 3);
+    }
+    const o = measureObjects(g, v, 1).objects[0]!;
+    // the bounding-box fill this evaluator used before stop 32 reads this as a circle
+    expect(o.fill!).toBeLessThan(0.9);
+    expect(o.shape).toBe('square');
+    expect(o.shapeIoU!.square!).toBeGreaterThan(o.shapeIoU!.circle!);
   });
 
   it.each([

@@ -16,7 +16,12 @@ export interface ObjectMeasurement {
   /** Pixels of this colour (coverage >= 0.5) summed over all frames. */
   pixels: number;
   shape: string | null;
-  /** Median over frames of (pixels / bounding-box area). */
+  /**
+   * Per shape, the mean over frames of the IoU between the object's largest blob and that shape as
+   * the renderer draws it with the blob's area and centroid; `shape` is the best of them.
+   */
+  shapeIoU: Record<string, number> | null;
+  /** Median over frames of (pixels / bounding-box area), a diagnostic (the shape rule before stop 32). */
   fill: number | null;
   motion: string | null;
   speed: string | null;
@@ -175,13 +180,85 @@ function motionName(g: Grammar, kind: MotionDef['kind'], pred: (m: MotionDef, na
   return e[0];
 }
 
+/** Whether a point at (dx, dy) from the centre lies in `shape` of half-size r, as training/dataset.py draws it. */
+function insideShape(shape: string, dx: number, dy: number, r: number): boolean {
+  if (shape === 'circle') return dx * dx + dy * dy <= r * r;
+  if (shape === 'square') return Math.max(Math.abs(dx), Math.abs(dy)) <= 0.9 * r;
+  // pointing up, circumradius 1.3 r, centred on its centroid
+  const R = 1.3 * r;
+  return dy <= R / 2 && (Math.sqrt(3) / 2) * dx - dy / 2 <= R / 2 && -(Math.sqrt(3) / 2) * dx - dy / 2 <= R / 2;
+}
+
+/** The largest 8-connected set of `mask` pixels (flat indices into one H x W frame). */
+function largestBlob(mask: Uint8Array, H: number, W: number): number[] {
+  const seen = new Uint8Array(mask.length);
+  let best: number[] = [];
+  for (let start = 0; start < mask.length; start++) {
+    if (!mask[start] || seen[start]) continue;
+    const blob = [start];
+    seen[start] = 1;
+    for (let q = 0; q < blob.length; q++) {
+      const x = blob[q]! % W;
+      const y = (blob[q]! - x) / W;
+      for (let ny = Math.max(0, y - 1); ny <= Math.min(H - 1, y + 1); ny++) {
+        for (let nx = Math.max(0, x - 1); nx <= Math.min(W - 1, x + 1); nx++) {
+          const j = ny * W + nx;
+          if (mask[j] && !seen[j]) {
+            seen[j] = 1;
+            blob.push(j);
+          }
+        }
+      }
+    }
+    if (blob.length > best.length) best = blob;
+  }
+  return best;
+}
+
+/**
+ * IoU of a blob with `shape` drawn at the blob's centroid with the blob's area (pixels whose 4x4
+ * subsamples are at least half inside, as the evaluator's 0.5 coverage cut reads the renderer's
+ * antialiased edges). No free parameters: the shapes and their area constants are the renderer's.
+ */
+function blobShapeIoU(blob: readonly number[], W: number, H: number, shape: string): number {
+  let cx = 0;
+  let cy = 0;
+  for (const i of blob) {
+    cx += (i % W) + 0.5;
+    cy += Math.floor(i / W) + 0.5;
+  }
+  cx /= blob.length;
+  cy /= blob.length;
+  const r = Math.sqrt(blob.length / AREA_K[shape]!);
+  const inBlob = new Set(blob);
+  let inter = 0;
+  let tmpl = 0;
+  const reach = Math.ceil(1.3 * r) + 1;
+  for (let y = Math.max(0, Math.floor(cy - reach)); y <= Math.min(H - 1, Math.ceil(cy + reach)); y++) {
+    for (let x = Math.max(0, Math.floor(cx - reach)); x <= Math.min(W - 1, Math.ceil(cx + reach)); x++) {
+      let cov = 0;
+      for (let sy = 0; sy < 4; sy++) for (let sx = 0; sx < 4; sx++) if (insideShape(shape, x + (sx + 0.5) / 4 - cx, y + (sy + 0.5) / 4 - cy, r)) cov++;
+      if (cov < 8) continue;
+      tmpl++;
+      if (inBlob.has(y * W + x)) inter++;
+    }
+  }
+  return inter / (blob.length + tmpl - inter);
+}
+
 function measureObject(g: Grammar, v: VideoFrames, labels: Labels, color: string): ObjectMeasurement {
   const { frames: T, height: H, width: W } = v;
   const k = labels.names.indexOf(color);
+  const unknown = g.shapes.filter((s) => !(s in AREA_K));
+  if (unknown.length) throw new MeasureError(`the evaluator cannot draw shape(s) ${unknown.join(', ')}; it knows ${Object.keys(AREA_K).join(', ')}`);
   const track: ObjectMeasurement['track'] = [];
   const fills: number[] = [];
+  const iouSums: Record<string, number> = Object.fromEntries(g.shapes.map((s) => [s, 0]));
+  let iouFrames = 0;
+  const mask = new Uint8Array(H * W);
   let pixels = 0;
   for (let t = 0; t < T; t++) {
+    mask.fill(0);
     let n = 0;
     let sx = 0;
     let sy = 0;
@@ -193,6 +270,7 @@ function measureObject(g: Grammar, v: VideoFrames, labels: Labels, color: string
       for (let x = 0; x < W; x++) {
         const i = (t * H + y) * W + x;
         if (labels.label[i] !== k || labels.coverage[i]! < 0.5) continue;
+        mask[y * W + x] = 1;
         n++;
         sx += x + 0.5;
         sy += y + 0.5;
@@ -206,12 +284,16 @@ function measureObject(g: Grammar, v: VideoFrames, labels: Labels, color: string
     if (n < MIN_AREA) continue;
     track.push({ frame: t, x: sx / n, y: sy / n, area: n });
     fills.push(n / ((x1 - x0 + 1) * (y1 - y0 + 1)));
+    const blob = largestBlob(mask, H, W);
+    if (blob.length < MIN_AREA) continue;
+    for (const shape of g.shapes) iouSums[shape]! += blobShapeIoU(blob, W, H, shape);
+    iouFrames++;
   }
-  const out: ObjectMeasurement = { color, pixels, shape: null, fill: null, motion: null, speed: null, speedValue: null, track };
-  if (track.length < Math.max(3, T / 2)) return out;
-  const fill = median(fills);
-  out.fill = fill;
-  out.shape = fill >= 0.9 ? 'square' : fill >= 0.64 ? 'circle' : 'triangle';
+  const out: ObjectMeasurement = { color, pixels, shape: null, shapeIoU: null, fill: null, motion: null, speed: null, speedValue: null, track };
+  if (track.length < Math.max(3, T / 2) || iouFrames === 0) return out;
+  out.fill = median(fills);
+  out.shapeIoU = Object.fromEntries(g.shapes.map((s) => [s, iouSums[s]! / iouFrames]));
+  out.shape = g.shapes.reduce((a, b) => (out.shapeIoU![b]! > out.shapeIoU![a]! ? b : a));
 
   const f = track.map((p) => p.frame);
   const vx = slope(f, track.map((p) => p.x));

@@ -16,7 +16,7 @@ export interface EvalOptions {
   steps: number;
   guidance: number;
   policy: PolicySpec;
-  onItem?: (item: ItemScore & { computedSteps: number; wallMs: number }, done: number, total: number) => void;
+  onItem?: (item: ItemScore & { computedSteps: number; wallMs: number }, done: number, total: number, video: GenerateResult['video']) => void;
 }
 
 export interface EvalReport {
@@ -76,7 +76,7 @@ export async function runEval(
       videos.push(res.video);
       const grp = speedGroup(spec);
       groups.set(grp, [...(groups.get(grp) ?? []), item.computedSteps]);
-      opts.onItem?.(item, items.length, total);
+      opts.onItem?.(item, items.length, total, res.video);
     }
     for (let i = 0; i < videos.length; i++) for (let j = i + 1; j < videos.length; j++) diffs.push(meanAbsDiff(videos[i]!, videos[j]!));
   }

@@ -1,4 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encode as encodePng } from 'fast-png';
 import type { GenerateRequest } from '../../engine/api.ts';
 import { createEngine } from '../../engine/generate.ts';
 import { createNodeBackend } from '../../engine/nodeBackend.ts';
@@ -8,15 +10,28 @@ import { formatReport, readPrompts, runEval } from '../../eval/run.ts';
 import { DEFAULT_MODEL_DIR, parseFlags, type Command } from '../args.ts';
 import { readFileOrFail } from './convert.ts';
 import { policyFromFlags } from './sample.ts';
+import type { VideoFrames } from '../../engine/api.ts';
+import { frameToRgba } from '../../video/raster.ts';
+
+/** All frames side by side at native size, so a saved video can be looked at and measured again. */
+function writeStrip(video: VideoFrames, path: string): void {
+  const { frames: T, height: H, width: W } = video;
+  const data = new Uint8Array(T * W * H * 4);
+  for (let t = 0; t < T; t++) {
+    const img = frameToRgba(video, t, 1);
+    for (let y = 0; y < H; y++) data.set(img.data.subarray(y * W * 4, (y + 1) * W * 4), (y * T * W + t * W) * 4);
+  }
+  writeFileSync(path, encodePng({ width: T * W, height: H, data, channels: 4 }));
+}
 
 export const evalCommand: Command = {
   summary: 'generate each prompt at each seed and measure from the pixels whether the video shows what was asked',
   usage:
     'eval [--model DIR (default: the embedded model)] [--prompts FILE] [--seeds N] [--steps N] [--cfg X] [--grammar FILE] [--out report.json] ' +
-    '[--policy none|adacache|static|teacache] [--codebook ...] [--moreg] [--limit N]',
+    '[--policy none|adacache|static|teacache] [--codebook ...] [--moreg] [--limit N] [--save-videos DIR (one PNG strip per video)]',
   async run(argv) {
     const f = parseFlags('eval', argv, {
-      values: ['model', 'prompts', 'seeds', 'steps', 'cfg', 'grammar', 'out', 'policy', 'codebook', 'probe-block', 'interval', 'threshold', 'limit'],
+      values: ['model', 'prompts', 'seeds', 'steps', 'cfg', 'grammar', 'out', 'policy', 'codebook', 'probe-block', 'interval', 'threshold', 'limit', 'save-videos'],
       switches: ['moreg'],
       required: [],
     });
@@ -34,6 +49,8 @@ export const evalCommand: Command = {
     if (limit) prompts = prompts.slice(0, limit);
     const pkg = loadPackageDir(f.string('model') ?? DEFAULT_MODEL_DIR);
     const m = pkg.manifest;
+    const videosDir = f.string('save-videos');
+    if (videosDir) mkdirSync(videosDir, { recursive: true });
     const backend = await createNodeBackend();
     const engine = await createEngine(pkg, backend);
     try {
@@ -42,7 +59,8 @@ export const evalCommand: Command = {
         steps: f.number('steps', { integer: true, min: 2 }) ?? m.sampling.steps,
         guidance: f.number('cfg', { min: 0 }) ?? m.sampling.cfg,
         policy: policyFromFlags(f),
-        onItem: (item, done, total) => {
+        onItem: (item, done, total, video) => {
+          if (videosDir) writeStrip(video, join(videosDir, `${String(done - 1).padStart(4, '0')}_seed${item.seed}.png`));
           const ok = Object.entries(item.correct)
             .filter(([, v]) => v !== null)
             .map(([k, v]) => `${k} ${v ? 'ok' : 'NO'}`)
