@@ -116,6 +116,11 @@ describe('measure', () => {
     expect([acc.color, acc.background, acc.shape, acc.motion, acc.speed]).toEqual([0.5, 0.5, 0.5, 0.5, 1]);
   });
 
+  it('names a grammar shape it cannot draw', () => {
+    const v = render([0, 0, 0], [{ shape: 'circle', rgb: [255, 0, 0], at: still(16, 16) }]);
+    expect(() => measureObjects({ ...g, shapes: [...g.shapes, 'hexagon'] }, v, 1)).toThrow(/cannot draw shape\(s\) hexagon/);
+  });
+
   it('rejects malformed videos', () => {
     expect(() => measureObjects(g, { frames: 2, height: 4, width: 4, fps: 8, rgb: new Float32Array(5) }, 1)).toThrow(MeasureError);
   });

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
-import type { GenerateRequest } from '../../engine/api.ts';
+import type { GenerateRequest, VideoFrames } from '../../engine/api.ts';
 import { createEngine } from '../../engine/generate.ts';
 import { createNodeBackend } from '../../engine/nodeBackend.ts';
 import { loadPackageDir } from '../../model/packageFiles.ts';
@@ -10,7 +10,6 @@ import { formatReport, readPrompts, runEval } from '../../eval/run.ts';
 import { DEFAULT_MODEL_DIR, parseFlags, type Command } from '../args.ts';
 import { readFileOrFail } from './convert.ts';
 import { policyFromFlags } from './sample.ts';
-import type { VideoFrames } from '../../engine/api.ts';
 import { frameToRgba } from '../../video/raster.ts';
 
 /** All frames side by side at native size, so a saved video can be looked at and measured again. */
