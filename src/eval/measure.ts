@@ -6,6 +6,7 @@
  */
 import type { VideoFrames } from '../engine/api.ts';
 import { type Grammar, type MotionDef, nominalSpeed } from './grammar.ts';
+import { AREA_K, shapeCoverage } from './shapes.ts';
 
 export class MeasureError extends Error {
   override name = 'MeasureError';
@@ -45,8 +46,6 @@ const MAX_RESIDUAL = 0.35;
 const MIN_AREA = 4;
 /** Colours with fewer pixels than this share of the video's object pixels are noise. */
 const MIN_COLOR_SHARE = 0.05;
-/** Area constants: area = k * halfSize^2 for the renderer's shapes (see training/dataset.py). */
-const AREA_K: Record<string, number> = { circle: Math.PI, square: 4 * 0.81, triangle: (3 * Math.sqrt(3) / 4) * 1.69 };
 
 function checkVideo(v: VideoFrames): void {
   const n = v.frames * v.height * v.width * 3;
@@ -180,15 +179,6 @@ function motionName(g: Grammar, kind: MotionDef['kind'], pred: (m: MotionDef, na
   return e[0];
 }
 
-/** Whether a point at (dx, dy) from the centre lies in `shape` of half-size r, as training/dataset.py draws it. */
-function insideShape(shape: string, dx: number, dy: number, r: number): boolean {
-  if (shape === 'circle') return dx * dx + dy * dy <= r * r;
-  if (shape === 'square') return Math.max(Math.abs(dx), Math.abs(dy)) <= 0.9 * r;
-  // pointing up, circumradius 1.3 r, centred on its centroid
-  const R = 1.3 * r;
-  return dy <= R / 2 && (Math.sqrt(3) / 2) * dx - dy / 2 <= R / 2 && -(Math.sqrt(3) / 2) * dx - dy / 2 <= R / 2;
-}
-
 /** The largest 8-connected set of `mask` pixels (flat indices into one H x W frame). */
 function largestBlob(mask: Uint8Array, H: number, W: number): number[] {
   const seen = new Uint8Array(mask.length);
@@ -216,34 +206,37 @@ function largestBlob(mask: Uint8Array, H: number, W: number): number[] {
 }
 
 /**
- * IoU of a blob with `shape` drawn at the blob's centroid with the blob's area (pixels whose 4x4
- * subsamples are at least half inside, as the evaluator's 0.5 coverage cut reads the renderer's
+ * Per shape, the IoU of a blob with that shape drawn at the blob's centroid with the blob's area
+ * (pixels at least half covered, as the evaluator's 0.5 coverage cut reads the renderer's
  * antialiased edges). No free parameters: the shapes and their area constants are the renderer's.
  */
-function blobShapeIoU(blob: readonly number[], W: number, H: number, shape: string): number {
+function blobShapeIoUs(blob: readonly number[], W: number, H: number, shapes: readonly string[]): Record<string, number> {
   let cx = 0;
   let cy = 0;
+  const inBlob = new Uint8Array(W * H);
   for (const i of blob) {
     cx += (i % W) + 0.5;
     cy += Math.floor(i / W) + 0.5;
+    inBlob[i] = 1;
   }
   cx /= blob.length;
   cy /= blob.length;
-  const r = Math.sqrt(blob.length / AREA_K[shape]!);
-  const inBlob = new Set(blob);
-  let inter = 0;
-  let tmpl = 0;
-  const reach = Math.ceil(1.3 * r) + 1;
-  for (let y = Math.max(0, Math.floor(cy - reach)); y <= Math.min(H - 1, Math.ceil(cy + reach)); y++) {
-    for (let x = Math.max(0, Math.floor(cx - reach)); x <= Math.min(W - 1, Math.ceil(cx + reach)); x++) {
-      let cov = 0;
-      for (let sy = 0; sy < 4; sy++) for (let sx = 0; sx < 4; sx++) if (insideShape(shape, x + (sx + 0.5) / 4 - cx, y + (sy + 0.5) / 4 - cy, r)) cov++;
-      if (cov < 8) continue;
-      tmpl++;
-      if (inBlob.has(y * W + x)) inter++;
+  const out: Record<string, number> = {};
+  for (const shape of shapes) {
+    const r = Math.sqrt(blob.length / AREA_K[shape]!);
+    let inter = 0;
+    let tmpl = 0;
+    const reach = Math.ceil(1.3 * r) + 1;
+    for (let y = Math.max(0, Math.floor(cy - reach)); y <= Math.min(H - 1, Math.ceil(cy + reach)); y++) {
+      for (let x = Math.max(0, Math.floor(cx - reach)); x <= Math.min(W - 1, Math.ceil(cx + reach)); x++) {
+        if (shapeCoverage(shape, x, y, cx, cy, r) < 0.5) continue;
+        tmpl++;
+        inter += inBlob[y * W + x]!;
+      }
     }
+    out[shape] = inter / (blob.length + tmpl - inter);
   }
-  return inter / (blob.length + tmpl - inter);
+  return out;
 }
 
 function measureObject(g: Grammar, v: VideoFrames, labels: Labels, color: string): ObjectMeasurement {
@@ -286,7 +279,8 @@ function measureObject(g: Grammar, v: VideoFrames, labels: Labels, color: string
     fills.push(n / ((x1 - x0 + 1) * (y1 - y0 + 1)));
     const blob = largestBlob(mask, H, W);
     if (blob.length < MIN_AREA) continue;
-    for (const shape of g.shapes) iouSums[shape]! += blobShapeIoU(blob, W, H, shape);
+    const ious = blobShapeIoUs(blob, W, H, g.shapes);
+    for (const shape of g.shapes) iouSums[shape]! += ious[shape]!;
     iouFrames++;
   }
   const out: ObjectMeasurement = { color, pixels, shape: null, shapeIoU: null, fill: null, motion: null, speed: null, speedValue: null, track };

@@ -1,5 +1,6 @@
 /** A small rasteriser of the trainer's shapes (training/dataset.py), for the evaluator's tests. */
 import type { VideoFrames } from '../engine/api.ts';
+import { shapeCoverage } from './shapes.ts';
 
 const T = 16;
 const S = 32;
@@ -20,21 +21,7 @@ export function render(bg: [number, number, number], objs: SyntheticObject[]): V
         const px = bg.map((c) => c / 255);
         for (const o of objs) {
           const { x: cx, y: cy, r } = o.at(t);
-          let cov = 0;
-          for (let sy = 0; sy < 4; sy++) {
-            for (let sx = 0; sx < 4; sx++) {
-              const dx = x + (sx + 0.5) / 4 - cx;
-              const dy = y + (sy + 0.5) / 4 - cy;
-              let inside: boolean;
-              if (o.shape === 'circle') inside = dx * dx + dy * dy <= r * r;
-              else if (o.shape === 'square') inside = Math.max(Math.abs(dx), Math.abs(dy)) <= 0.9 * r;
-              else {
-                const R = 1.3 * r;
-                inside = dy <= R / 2 && (Math.sqrt(3) / 2) * dx - dy / 2 <= R / 2 && -(Math.sqrt(3) / 2) * dx - dy / 2 <= R / 2;
-              }
-              if (inside) cov += 1 / 16;
-            }
-          }
+          const cov = shapeCoverage(o.shape, x, y, cx, cy, r);
           for (let c = 0; c < 3; c++) px[c] = px[c]! * (1 - cov) + cov * (o.rgb[c]! / 255);
         }
         rgb.set(px, ((t * S + y) * S + x) * 3);

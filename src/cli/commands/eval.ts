@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
-import type { GenerateRequest, VideoFrames } from '../../engine/api.ts';
+import type { GenerateRequest } from '../../engine/api.ts';
 import { createEngine } from '../../engine/generate.ts';
 import { createNodeBackend } from '../../engine/nodeBackend.ts';
 import { loadPackageDir } from '../../model/packageFiles.ts';
@@ -10,18 +10,7 @@ import { formatReport, readPrompts, runEval } from '../../eval/run.ts';
 import { DEFAULT_MODEL_DIR, parseFlags, type Command } from '../args.ts';
 import { readFileOrFail } from './convert.ts';
 import { policyFromFlags } from './sample.ts';
-import { frameToRgba } from '../../video/raster.ts';
-
-/** All frames side by side at native size, so a saved video can be looked at and measured again. */
-function writeStrip(video: VideoFrames, path: string): void {
-  const { frames: T, height: H, width: W } = video;
-  const data = new Uint8Array(T * W * H * 4);
-  for (let t = 0; t < T; t++) {
-    const img = frameToRgba(video, t, 1);
-    for (let y = 0; y < H; y++) data.set(img.data.subarray(y * W * 4, (y + 1) * W * 4), (y * T * W + t * W) * 4);
-  }
-  writeFileSync(path, encodePng({ width: T * W, height: H, data, channels: 4 }));
-}
+import { composeStrip } from '../../video/strip.ts';
 
 export const evalCommand: Command = {
   summary: 'generate each prompt at each seed and measure from the pixels whether the video shows what was asked',
@@ -59,7 +48,11 @@ export const evalCommand: Command = {
         guidance: f.number('cfg', { min: 0 }) ?? m.sampling.cfg,
         policy: policyFromFlags(f),
         onItem: (item, done, total, video) => {
-          if (videosDir) writeStrip(video, join(videosDir, `${String(done - 1).padStart(4, '0')}_seed${item.seed}.png`));
+          if (videosDir) {
+            // native size, no gaps: a saved video can be looked at and measured again
+            const strip = composeStrip(video, { scale: 1, gap: 0 });
+            writeFileSync(join(videosDir, `${String(done - 1).padStart(4, '0')}_seed${item.seed}.png`), encodePng({ ...strip, channels: 4 }));
+          }
           const ok = Object.entries(item.correct)
             .filter(([, v]) => v !== null)
             .map(([k, v]) => `${k} ${v ? 'ok' : 'NO'}`)
